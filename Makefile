@@ -1,0 +1,62 @@
+# Venuedesk: `make run` serves the app with demo data, `make test` runs the tests.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-dev migrate seed lint format check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The stamps re-install whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input
+
+seed: migrate
+	DJANGO_DEBUG=true $(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "  Venuedesk is starting on http://$(HOST):$(PORT)/"
+	@echo "    staff admin:  http://$(HOST):$(PORT)/admin/"
+	@echo "  Log in with one of the demo users listed above."
+	@echo ""
+	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# SQLite unless DATABASE_URL is set. Django's test runner turns DEBUG off, so the
+# tests need a secret key; this one is for tests only.
+test: install-dev
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-key-for-tests-only} \
+		$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install-dev
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=true $(BIN)/python manage.py check
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info
+	find . -name __pycache__ -prune -exec rm -rf {} +

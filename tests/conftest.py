@@ -1,0 +1,15 @@
+"""Shared fixtures."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings):
+    # Production serves hashed files from a manifest made by collectstatic; tests
+    # render templates and serve static files straight from the source folders.
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
