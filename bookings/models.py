@@ -12,10 +12,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
 from venues.models import (
@@ -29,10 +30,12 @@ from venues.models import (
     OrganizationAPIKey,
     PaymentType,
     Price,
+    ProtectedStatusMixin,
     Space,
     SpaceLayout,
     VatRate,
     Venue,
+    check_same_organization,
 )
 
 ZERO = Decimal("0.00")
@@ -181,7 +184,7 @@ class EventProcedure(models.TextChoices):
     DELETE = "delete", "Delete the event"
 
 
-class Booking(ConcurrentTransitionMixin, models.Model):
+class Booking(ConcurrentTransitionMixin, ProtectedStatusMixin, models.Model):
     """What a customer asked for and what they get: one or more space, event and product lines."""
 
     organization = models.ForeignKey(
@@ -283,9 +286,15 @@ class Booking(ConcurrentTransitionMixin, models.Model):
             self.reference = self._unused_reference()
         adding = self._state.adding
         super().save(*args, **kwargs)
-        if not adding and self._line_state() != self._saved_line_state:
+        state = self._line_state()
+        if not adding and (state is None or state != self._saved_line_state):
             self.sync_lines()
-        self._saved_line_state = self._line_state()
+        self._saved_line_state = state
+
+    def clean(self) -> None:
+        check_same_organization(
+            self, self.organization_id, "venue", "customer", "booking_form", "payment_type"
+        )
 
     @staticmethod
     def _unused_reference() -> str:
@@ -301,14 +310,19 @@ class Booking(ConcurrentTransitionMixin, models.Model):
     def holds_capacity(self) -> bool:
         return self.status in CAPACITY_HOLDING_STATUSES
 
-    def _line_state(self) -> tuple:
+    def _line_state(self) -> tuple | None:
+        """What the lines mirror; None when deferred (.only()/.defer()), to avoid a query.
+
+        (`status` itself must be loaded: ConcurrentTransitionMixin reads it on init.)
+        """
+        if {"status", "released_at"} & self.get_deferred_fields():
+            return None
         return (self.holds_capacity, self.released_at)
 
     def sync_lines(self) -> None:
         """Copy what the lines mirror of this booking (capacity held, release time) to them."""
         self.event_bookings.update(holds_capacity=self.holds_capacity)
-        self.inventory_bookings.update(holds_capacity=self.holds_capacity)
-        for line in self.space_bookings.all():
+        for line in [*self.space_bookings.all(), *self.inventory_bookings.all()]:
             line.booking = self
             line.save(update_fields=["holds_capacity", "occupied_from", "occupied_until"])
 
@@ -439,6 +453,24 @@ class BookingLine(models.Model):
     class Meta:
         abstract = True
 
+    def clean(self) -> None:
+        if self.booking_id is not None:
+            check_same_organization(
+                self,
+                self.booking.organization_id,
+                self.catalogue_field,
+                "vat_rate",
+                "discount",
+                "manual_price_vat_rate",
+            )
+
+    def held_interval(self, start, end) -> tuple:
+        """The interval the line holds its resource: [start, end), cut at the release time."""
+        released_at = self.booking.released_at
+        if released_at is not None:
+            end = max(start, min(end, released_at))
+        return start, end
+
     @classmethod
     def price_constraints(cls, prefix: str) -> list[models.BaseConstraint]:
         return [
@@ -496,6 +528,8 @@ class SpaceBooking(BookingLine):
         default=True, editable=False, help_text="Mirrors the space's mode."
     )
 
+    catalogue_field = "space"
+
     class Meta:
         ordering = ["starts_at", "id"]
         indexes = [models.Index(fields=["space", "occupied_from", "occupied_until"])]
@@ -536,18 +570,20 @@ class SpaceBooking(BookingLine):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        if self.starts_at and self.ends_at:
+        super().clean()
+        if self.layout_id is not None and self.layout.space_id != self.space_id:
+            raise ValidationError({"layout": "This layout belongs to another space."})
+        if None not in (self.booking_id, self.space_id, self.starts_at, self.ends_at):
             self.compute_occupancy()
 
     def compute_occupancy(self) -> None:
         """Set the mirrored fields and the occupied interval from the line and its booking."""
         self.holds_capacity = self.booking.holds_capacity
         self.exclusive_space = self.space.is_exclusive
-        self.occupied_from = self.starts_at - timedelta(minutes=self.setup_minutes)
-        self.occupied_until = self.ends_at + timedelta(minutes=self.setdown_minutes)
-        released_at = self.booking.released_at
-        if released_at is not None:
-            self.occupied_until = max(self.occupied_from, min(self.occupied_until, released_at))
+        self.occupied_from, self.occupied_until = self.held_interval(
+            self.starts_at - timedelta(minutes=self.setup_minutes),
+            self.ends_at + timedelta(minutes=self.setdown_minutes),
+        )
 
 
 class EventBooking(BookingLine):
@@ -559,6 +595,8 @@ class EventBooking(BookingLine):
         Price, on_delete=models.PROTECT, null=True, blank=True, related_name="event_bookings"
     )
     quantity = models.PositiveIntegerField(default=1)
+
+    catalogue_field = "event"
 
     class Meta:
         ordering = ["id"]
@@ -577,6 +615,11 @@ class EventBooking(BookingLine):
     def __str__(self) -> str:
         return f"{self.quantity} × {self.event.title}"
 
+    def clean(self) -> None:
+        super().clean()
+        if self.price_id is not None and self.price.event_id != self.event_id:
+            raise ValidationError({"price": "This price is not a price of the event."})
+
 
 class InventoryBooking(BookingLine):
     """Units of a product from starts_at to ends_at."""
@@ -590,10 +633,16 @@ class InventoryBooking(BookingLine):
     units = models.PositiveIntegerField(default=1)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    occupied_from = models.DateTimeField(editable=False)
+    occupied_until = models.DateTimeField(
+        editable=False, help_text="ends_at, or the release time once the guests left."
+    )
+
+    catalogue_field = "product"
 
     class Meta:
         ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["product", "starts_at", "ends_at"])]
+        indexes = [models.Index(fields=["product", "occupied_from", "occupied_until"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")),
@@ -602,6 +651,11 @@ class InventoryBooking(BookingLine):
             models.CheckConstraint(
                 condition=Q(units__gt=0), name="bookings_inventorybooking_units_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(occupied_from=F("starts_at"))
+                & Q(occupied_until__gte=F("occupied_from"), occupied_until__lte=F("ends_at")),
+                name="bookings_inventorybooking_occupied_interval_valid",
+            ),
             *BookingLine.price_constraints("bookings_inventorybooking"),
         ]
 
@@ -609,8 +663,22 @@ class InventoryBooking(BookingLine):
         return f"{self.units} × {self.product.name}"
 
     def save(self, *args, **kwargs) -> None:
-        self.holds_capacity = self.booking.holds_capacity
+        self.compute_occupancy()
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if None not in (self.product_id, self.booking_id) and self.product.venue_id not in (
+            None,
+            self.booking.venue_id,
+        ):
+            raise ValidationError({"product": "This product is kept at another venue."})
+        if None not in (self.booking_id, self.starts_at, self.ends_at):
+            self.compute_occupancy()
+
+    def compute_occupancy(self) -> None:
+        self.holds_capacity = self.booking.holds_capacity
+        self.occupied_from, self.occupied_until = self.held_interval(self.starts_at, self.ends_at)
 
 
 class Payment(models.Model):
@@ -709,7 +777,7 @@ class LogEntry(models.Model):
         return self.get_actor_kind_display()
 
 
-class ChangeRequest(FSMModelMixin, models.Model):
+class ChangeRequest(ProtectedStatusMixin, models.Model):
     """A customer's or staff member's request to change or cancel an approved booking.
 
     `changes` holds what is asked, in the shape the services accept, e.g.

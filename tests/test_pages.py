@@ -15,3 +15,7 @@ def test_an_unknown_address_gets_the_venuedesk_404_page(client):
     assert response.status_code == 404
     assert b"Page not found" in response.content
     assert b"venuedesk.css" in response.content
+
+
+def test_admin_pages_carry_the_venuedesk_admin_stylesheet(admin_client):
+    assert b"css/admin.css" in admin_client.get("/admin/").content

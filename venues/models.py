@@ -36,6 +36,39 @@ def validate_regex(value: str) -> None:
         ) from exc
 
 
+def check_same_organization(instance: models.Model, organization_id, *fields: str) -> None:
+    """Refuse related objects (by field name) that belong to another organisation.
+
+    Relations that are not set yet are skipped; so is everything when the
+    organisation itself is not set (the required-field error says that).
+    """
+    if organization_id is None:
+        return
+    errors = {}
+    for name in fields:
+        if getattr(instance, f"{name}_id") is None:
+            continue
+        related = getattr(instance, name)
+        # A space belongs to its organisation through its venue.
+        owner = getattr(related, "organization_id", None) or related.venue.organization_id
+        if owner != organization_id:
+            errors[name] = "This belongs to another organisation."
+    if errors:
+        raise ValidationError(errors)
+
+
+class ProtectedStatusMixin(FSMModelMixin):
+    """For models whose `status` is a protected FSM field: full_clean() leaves it alone.
+
+    Model.clean_fields() assigns every field back to the instance, which a protected
+    FSM field refuses; the status is changed by transitions only, and the database
+    checks its value.
+    """
+
+    def clean_fields(self, exclude=None) -> None:
+        super().clean_fields(exclude={*(exclude or ()), "status"})
+
+
 class Organization(models.Model):
     """A business that rents out venues; it owns everything else."""
 
@@ -253,6 +286,10 @@ class Space(models.Model):
             exclusive_space=self.is_exclusive
         )
 
+    def clean(self) -> None:
+        if self.venue_id is not None:
+            check_same_organization(self, self.venue.organization_id, "vat_rate")
+
     @property
     def is_exclusive(self) -> bool:
         return self.mode == self.Mode.EXCLUSIVE
@@ -368,7 +405,7 @@ class OpeningHours(models.Model):
         return start, end
 
 
-class Event(FSMModelMixin, models.Model):
+class Event(ProtectedStatusMixin, models.Model):
     """Something that happens at a venue: sold as tickets, or created when a booking is approved."""
 
     class Status(models.TextChoices):
@@ -407,6 +444,11 @@ class Event(FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.starts_at:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        check_same_organization(self, self.organization_id, "venue")
+        if None not in (self.space_id, self.venue_id) and self.space.venue_id != self.venue_id:
+            raise ValidationError({"space": "This space is not at the event's venue."})
 
     @transition(field=status, source=Status.SCHEDULED, target=Status.CANCELED)
     def cancel(self) -> None:
@@ -452,6 +494,9 @@ class InventoryProduct(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        check_same_organization(self, self.organization_id, "venue", "vat_rate")
+
 
 class Price(models.Model):
     """A named price of an event ticket or a product ("Adult", "Member")."""
@@ -488,6 +533,9 @@ class Price(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.amount_gross}"
+
+    def clean(self) -> None:
+        check_same_organization(self, self.organization_id, "event", "product", "vat_rate")
 
 
 class Discount(models.Model):
@@ -651,6 +699,7 @@ class BookingForm(models.Model):
     def clean(self) -> None:
         from django.core.validators import validate_email
 
+        check_same_organization(self, self.organization_id, "venue", "payment_type")
         for address in self.notify_email_list:
             try:
                 validate_email(address)

@@ -5,10 +5,17 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_fsm import ConcurrentTransition
 
-from bookings.models import REFERENCE_ALPHABET, Booking, generate_reference, hash_manage_token
+from bookings.models import (
+    REFERENCE_ALPHABET,
+    Booking,
+    SpaceBooking,
+    generate_reference,
+    hash_manage_token,
+)
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +144,106 @@ def test_a_transition_on_a_stale_copy_cannot_be_saved():
     with pytest.raises(ConcurrentTransition), transaction.atomic():
         denier_copy.save()
     assert Booking.objects.get(pk=booking.pk).status == "approved"
+
+
+def test_release_also_frees_the_products_from_the_release_time():
+    line = f.InventoryBookingFactory()
+    booking = line.booking
+    booking.approve()
+    booking.arrive()
+    release_time = line.starts_at + timedelta(minutes=30)
+    with mock.patch("django.utils.timezone.now", return_value=release_time):
+        booking.release()
+    booking.save()
+    line.refresh_from_db()
+    assert (line.holds_capacity, line.occupied_until) == (True, release_time)
+
+
+def test_loading_bookings_with_only_some_fields_costs_no_query_per_row(
+    django_assert_num_queries,
+):
+    for _ in range(3):
+        f.BookingFactory()
+    with django_assert_num_queries(1):
+        bookings = list(Booking.objects.only("reference", "status"))
+    assert len(bookings) == 3
+
+
+def test_a_line_missing_its_booking_and_space_gets_field_errors_not_a_crash():
+    line = SpaceBooking(starts_at=f.BASE_TIME, ends_at=f.BASE_TIME + timedelta(hours=1))
+    with pytest.raises(ValidationError) as refused:
+        line.full_clean()
+    assert {"booking", "space"} <= set(refused.value.message_dict)
+
+
+@pytest.mark.parametrize("field", ["venue", "customer", "booking_form", "payment_type"])
+def test_a_booking_refuses_what_belongs_to_another_organisation(field):
+    booking = f.BookingFactory()
+    stranger = {
+        "venue": f.VenueFactory,
+        "customer": f.CustomerFactory,
+        "booking_form": f.BookingFormFactory,
+        "payment_type": f.PaymentTypeFactory,
+    }[field]()
+    setattr(booking, field, stranger)
+    with pytest.raises(ValidationError) as refused:
+        booking.full_clean()
+    assert field in refused.value.message_dict
+    assert "another organisation" in str(refused.value)
+
+
+def test_a_booking_of_one_organisation_is_valid():
+    booking = f.BookingFactory()
+    booking.payment_type = f.PaymentTypeFactory(organization=booking.organization)
+    booking.booking_form = f.BookingFormFactory(venue=booking.venue)
+    booking.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("make_line", "field"),
+    [
+        (lambda: f.SpaceBookingFactory(space=f.SpaceFactory()), "space"),
+        (lambda: f.EventBookingFactory(event=f.EventFactory()), "event"),
+        (lambda: f.InventoryBookingFactory(product=f.InventoryProductFactory()), "product"),
+        (lambda: f.SpaceBookingFactory(vat_rate=f.VatRateFactory()), "vat_rate"),
+        (lambda: f.EventBookingFactory(discount=f.DiscountFactory()), "discount"),
+    ],
+)
+def test_a_line_refuses_catalogue_of_another_organisation(make_line, field):
+    line = make_line()
+    with pytest.raises(ValidationError) as refused:
+        line.full_clean()
+    assert field in refused.value.message_dict
+
+
+def test_a_space_line_refuses_the_layout_of_another_space():
+    line = f.SpaceBookingFactory()
+    line.full_clean()
+    line.layout = f.SpaceLayoutFactory(space__venue=line.space.venue)
+    with pytest.raises(ValidationError, match="another space"):
+        line.full_clean()
+
+
+def test_an_event_line_refuses_the_price_of_another_event():
+    line = f.EventBookingFactory()
+    line.full_clean()
+    line.price = f.PriceFactory(event__venue=line.event.venue)
+    with pytest.raises(ValidationError, match="not a price of the event"):
+        line.full_clean()
+
+
+def test_a_product_kept_at_another_venue_cannot_be_booked():
+    line = f.InventoryBookingFactory()
+    line.full_clean()
+    line.product.venue = f.VenueFactory(organization=line.booking.organization)
+    with pytest.raises(ValidationError, match="another venue"):
+        line.full_clean()
+
+
+def test_full_clean_validates_without_touching_the_protected_status():
+    booking = f.BookingFactory()
+    booking.approve()
+    booking.full_clean()
+    change_request = f.ChangeRequestFactory(booking=booking)
+    change_request.full_clean()
+    assert (booking.status, change_request.status) == ("approved", "pending")

@@ -1,0 +1,368 @@
+"""Admin of bookings, their lines, payments, log, change requests and outbox."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from bookings.models import (
+    STATUS_INFO,
+    Booking,
+    ChangeRequest,
+    Customer,
+    EventBooking,
+    InventoryBooking,
+    LogEntry,
+    Notification,
+    Payment,
+    SpaceBooking,
+)
+from venues.admin import ScopedAdmin, ScopedTabularInline, related_only
+
+# Prices of a line as staff enter them; net / VAT / gross are computed, hence read-only.
+LINE_PRICE_FIELDS = (
+    "unit_price_gross",
+    "vat_rate",
+    "discount",
+    "use_manual_price",
+    "manual_price_gross",
+    "manual_price_vat_rate",
+)
+LINE_COMPUTED_FIELDS = ("holds_capacity", "vat_percent", "discount_amount", "net", "vat", "gross")
+
+
+class ReadOnlyTabularInline(ScopedTabularInline):
+    """History that only services write: shown, never added, changed or deleted here."""
+
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# -- customers and bookings -----------------------------------------------------------------
+
+
+@admin.register(Customer)
+class CustomerAdmin(ScopedAdmin):
+    organization_path = "organization"
+    list_display = ("__str__", "email", "phone", "city", "organization", "created_at")
+    list_filter = (related_only("organization"), "country")
+    list_select_related = ("organization",)
+    search_fields = ("first_name", "last_name", "company", "email", "phone")
+
+
+class SpaceBookingInline(ScopedTabularInline):
+    model = SpaceBooking
+    organization_path = "booking__organization"
+    select_related = ("space",)
+    fields = (
+        "space",
+        "layout",
+        "starts_at",
+        "ends_at",
+        "setup_minutes",
+        "setdown_minutes",
+        "places",
+        *LINE_PRICE_FIELDS,
+        "gross",
+        "holds_capacity",
+    )
+    readonly_fields = ("gross", "holds_capacity")
+
+
+class EventBookingInline(ScopedTabularInline):
+    model = EventBooking
+    organization_path = "booking__organization"
+    select_related = ("event",)
+    fields = ("event", "price", "quantity", *LINE_PRICE_FIELDS, "gross", "holds_capacity")
+    readonly_fields = ("gross", "holds_capacity")
+    autocomplete_fields = ("event",)
+
+
+class InventoryBookingInline(ScopedTabularInline):
+    model = InventoryBooking
+    organization_path = "booking__organization"
+    select_related = ("product",)
+    fields = (
+        "product",
+        "units",
+        "starts_at",
+        "ends_at",
+        *LINE_PRICE_FIELDS,
+        "gross",
+        "holds_capacity",
+    )
+    readonly_fields = ("gross", "holds_capacity")
+
+
+class PaymentInline(ScopedTabularInline):
+    model = Payment
+    organization_path = "booking__organization"
+    select_related = ("booking",)
+    fields = ("amount", "payment_type", "reference", "paid_at", "note", "recorded_by")
+    readonly_fields = ("recorded_by",)
+
+
+class LogEntryInline(ReadOnlyTabularInline):
+    model = LogEntry
+    organization_path = "booking__organization"
+    select_related = ("booking", "user", "api_key")
+    fields = ("created_at", "action", "from_status", "to_status", "actor", "comment", "message")
+    readonly_fields = fields
+
+    @admin.display(description="Actor")
+    def actor(self, entry: LogEntry) -> str:
+        return entry.actor_display
+
+
+class ChangeRequestInline(ReadOnlyTabularInline):
+    model = ChangeRequest
+    organization_path = "booking__organization"
+    select_related = ("booking",)
+    fields = ("created_at", "is_cancellation", "status", "submitted_by_kind", "decided_at")
+    readonly_fields = fields
+    show_change_link = True
+
+
+@admin.register(Booking)
+class BookingAdmin(ScopedAdmin):
+    organization_path = "organization"
+    list_display = (
+        "reference",
+        "customer",
+        "venue",
+        "status_badge",
+        "starts_at",
+        "total_gross",
+        "balance",
+        "source",
+    )
+    list_filter = ("status", "source", related_only("venue"))
+    list_select_related = ("customer", "venue")
+    search_fields = (
+        "reference",
+        "customer__first_name",
+        "customer__last_name",
+        "customer__email",
+        "customer__company",
+        "contact_email",
+    )
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ("customer", "event")
+    # The manage token hash is deliberately in no fieldset: it never leaves the database.
+    fieldsets = (
+        (None, {"fields": ("reference", "status", "organization", "venue", "customer", "title")}),
+        ("Request", {"fields": ("source", "booking_form", "request_note", "answers")}),
+        (
+            "Contact",
+            {
+                "fields": (
+                    "contact_name",
+                    "contact_email",
+                    "contact_phone",
+                    "notify_email",
+                    "notify_sms",
+                )
+            },
+        ),
+        (
+            "Money",
+            {
+                "fields": (
+                    "payment_type",
+                    "total_net",
+                    "total_vat",
+                    "total_gross",
+                    "amount_paid",
+                    "balance",
+                )
+            },
+        ),
+        ("Staff", {"fields": ("internal_note", "event", "created_by")}),
+        (
+            "Times",
+            {
+                "fields": (
+                    ("starts_at", "ends_at"),
+                    ("approved_at", "canceled_at"),
+                    ("arrived_at", "seated_at", "released_at"),
+                    ("created_at", "updated_at"),
+                ),
+            },
+        ),
+    )
+    readonly_fields = (
+        "reference",
+        "status",  # moves by transitions through the services only
+        "total_net",
+        "total_vat",
+        "total_gross",
+        "amount_paid",
+        "balance",
+        "created_by",
+        "starts_at",
+        "ends_at",
+        "approved_at",
+        "canceled_at",
+        "arrived_at",
+        "seated_at",
+        "released_at",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (
+        SpaceBookingInline,
+        EventBookingInline,
+        InventoryBookingInline,
+        PaymentInline,
+        LogEntryInline,
+        ChangeRequestInline,
+    )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A booking is canceled, never deleted: its row and history stay (DESIGN §9).
+        return False
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, booking: Booking) -> str:
+        return format_html(
+            '<span style="background:{};color:#fff;padding:1px 8px;border-radius:8px">{}</span>',
+            STATUS_INFO[booking.status].colour,
+            booking.get_status_display(),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Payment:
+            for payment_form in formset.forms:
+                if not payment_form.instance.pk:
+                    payment_form.instance.recorded_by = request.user
+        super().save_formset(request, form, formset, change)
+
+
+# -- booking lines --------------------------------------------------------------------------
+
+
+class BookingLineAdmin(ScopedAdmin):
+    organization_path = "booking__organization"
+    list_filter = ("holds_capacity",)
+    readonly_fields = (*LINE_COMPUTED_FIELDS, "created_at", "updated_at")
+
+
+@admin.register(SpaceBooking)
+class SpaceBookingAdmin(BookingLineAdmin):
+    list_display = ("booking", "space", "layout", "starts_at", "ends_at", "places", "gross")
+    list_filter = ("holds_capacity", related_only("space__venue"))
+    list_select_related = ("booking", "space__venue", "layout__space")
+    search_fields = ("booking__reference", "space__name", "name")
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ("booking", "space")
+    readonly_fields = (
+        *BookingLineAdmin.readonly_fields,
+        "occupied_from",
+        "occupied_until",
+        "exclusive_space",
+    )
+
+
+@admin.register(EventBooking)
+class EventBookingAdmin(BookingLineAdmin):
+    list_display = ("booking", "event", "price", "quantity", "gross", "holds_capacity")
+    list_select_related = ("booking", "event", "price")
+    search_fields = ("booking__reference", "event__title")
+    autocomplete_fields = ("booking", "event")
+
+
+@admin.register(InventoryBooking)
+class InventoryBookingAdmin(BookingLineAdmin):
+    list_display = ("booking", "product", "units", "starts_at", "ends_at", "gross")
+    list_filter = ("holds_capacity", related_only("product"))
+    list_select_related = ("booking", "product")
+    search_fields = ("booking__reference", "product__name")
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ("booking", "product")
+
+
+# -- money, history, change requests, outbox ------------------------------------------------
+
+
+@admin.register(Payment)
+class PaymentAdmin(ScopedAdmin):
+    organization_path = "booking__organization"
+    list_display = ("booking", "amount", "payment_type", "reference", "paid_at", "recorded_by")
+    list_filter = (related_only("payment_type"),)
+    list_select_related = ("booking", "payment_type", "recorded_by")
+    search_fields = ("booking__reference", "reference", "note")
+    date_hierarchy = "paid_at"
+    autocomplete_fields = ("booking",)
+    readonly_fields = ("recorded_by", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(ReadOnlyAdmin):
+    organization_path = "booking__organization"
+    list_display = ("created_at", "booking", "action", "from_status", "to_status", "actor")
+    list_filter = ("action", "actor_kind")
+    list_select_related = ("booking", "user", "api_key")
+    search_fields = ("booking__reference", "comment", "message")
+    date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Actor")
+    def actor(self, entry: LogEntry) -> str:
+        return entry.actor_display
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(ScopedAdmin):
+    organization_path = "booking__organization"
+    list_display = ("__str__", "booking", "status", "is_cancellation", "created_at", "decided_at")
+    list_filter = ("status", "is_cancellation", "submitted_by_kind")
+    list_select_related = ("booking",)
+    search_fields = ("booking__reference", "request_note")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("booking",)
+    # The decision is made by the services (approve / deny), never typed in here.
+    readonly_fields = (
+        "status",
+        "event_procedure",
+        "decided_by",
+        "decided_at",
+        "decision_comment",
+        "decision_message",
+        "created_at",
+        "updated_at",
+    )
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    organization_path = "organization"
+    list_display = ("created_at", "kind", "channel", "recipient", "status", "attempts", "sent_at")
+    list_filter = ("status", "channel", "kind")
+    search_fields = ("recipient", "subject", "booking__reference")
+    date_hierarchy = "created_at"
