@@ -365,7 +365,8 @@ class Booking(ConcurrentTransitionMixin, ProtectedStatusMixin, models.Model):
 
     def allowed_next_statuses(self) -> list[str]:
         """The statuses this booking can move to now (conditions included)."""
-        return [t.target for t in self.get_available_status_transitions()]
+        targets = {t.target for t in self.get_available_status_transitions()}
+        return [status for status in BookingStatus.values if status in targets]
 
     # -- transitions (fields on self only; services save, log and notify) -------------------
 
@@ -630,6 +631,14 @@ class InventoryBooking(BookingLine):
     product = models.ForeignKey(
         InventoryProduct, on_delete=models.PROTECT, related_name="inventory_bookings"
     )
+    price = models.ForeignKey(
+        Price,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inventory_bookings",
+        help_text="A named price of the product; empty: its unit price.",
+    )
     units = models.PositiveIntegerField(default=1)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -673,6 +682,8 @@ class InventoryBooking(BookingLine):
             self.booking.venue_id,
         ):
             raise ValidationError({"product": "This product is kept at another venue."})
+        if self.price_id is not None and self.price.product_id != self.product_id:
+            raise ValidationError({"price": "This price is not a price of the product."})
         if None not in (self.booking_id, self.starts_at, self.ends_at):
             self.compute_occupancy()
 

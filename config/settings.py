@@ -145,3 +145,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Notifications (bookings.notifications): the SMS gateway class, how many delivery
+# attempts before a notification is given up, and the public address used in e-mail links.
+VENUEDESK_SMS_BACKEND = env.str("VENUEDESK_SMS_BACKEND", default="bookings.sms.LoggingSMSBackend")
+VENUEDESK_NOTIFICATION_MAX_ATTEMPTS = env.int("VENUEDESK_NOTIFICATION_MAX_ATTEMPTS", default=8)
+VENUEDESK_SITE_URL = env.str("VENUEDESK_SITE_URL", default="http://127.0.0.1:8000")

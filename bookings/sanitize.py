@@ -1,0 +1,59 @@
+"""Sanitising the HTML customers type into booking and change-request notes."""
+
+from urllib.parse import urlsplit
+
+import nh3
+from django.core.exceptions import ValidationError
+
+ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "a", "blockquote"}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+LINK_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow noopener noreferrer"
+# Tags whose content goes too, not only the tag: their text is code or markup, not prose.
+DROPPED_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "object", "title"}
+
+
+def _keep_absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
+    # nh3's url_schemes lets relative URLs through ("/admin/", "evil.example"); a
+    # customer's link must say where it goes.
+    if tag == "a" and attribute == "href":
+        return value if urlsplit(value.strip()).scheme.lower() in LINK_SCHEMES else None
+    return value
+
+
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    clean_content_tags=DROPPED_WITH_CONTENT,
+    attributes=ALLOWED_ATTRIBUTES,
+    attribute_filter=_keep_absolute_links_only,
+    url_schemes=LINK_SCHEMES,
+    link_rel=LINK_REL,
+    strip_comments=True,
+)
+
+
+def sanitize_note(html: str, *, max_length: int = 5000) -> str:
+    """Return a customer's note as HTML that is safe to show on staff pages and in e-mails.
+
+    - Kept: p, br, strong, b, em, i, u, ul, ol, li, blockquote, and a with an absolute
+      http/https/mailto href only; links get rel="nofollow noopener noreferrer".
+    - Every other tag is removed but its text kept; script, style and similar tags
+      lose their content too. Attributes other than a's href (onclick, style…) go.
+    - NUL characters are removed and surrounding whitespace stripped. Plain text stays
+      as typed, newlines included; the result is HTML, so "&" comes back as "&amp;".
+    - Raises ValidationError({"request_note": ...}) when the input is longer than
+      `max_length` characters (counted before sanitising), or is not text.
+    """
+    if not isinstance(html, str):
+        raise ValidationError({"request_note": "Give the note as text."}, code="invalid")
+    if len(html) > max_length:
+        raise ValidationError(
+            {
+                "request_note": ValidationError(
+                    "Keep the note to %(max_length)d characters (it has %(length)d).",
+                    code="max_length",
+                    params={"max_length": max_length, "length": len(html)},
+                )
+            }
+        )
+    return _cleaner.clean(html.replace("\x00", "")).strip()

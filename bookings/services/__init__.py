@@ -1,0 +1,43 @@
+"""Every write to a booking goes through one of these functions, whichever door it comes in by."""
+
+from bookings.services.bookings import (
+    ContactIn,
+    CreatedBooking,
+    CustomerIn,
+    EventLineIn,
+    ProductLineIn,
+    SpaceLineIn,
+    booking_approve,
+    booking_arrive,
+    booking_cancel,
+    booking_create,
+    booking_deny,
+    booking_mark_no_show,
+    booking_release,
+    booking_seat,
+    booking_set_status,
+    booking_update_contact,
+    customer_find_or_create,
+    payment_record,
+)
+
+__all__ = [
+    "ContactIn",
+    "CreatedBooking",
+    "CustomerIn",
+    "EventLineIn",
+    "ProductLineIn",
+    "SpaceLineIn",
+    "booking_approve",
+    "booking_arrive",
+    "booking_cancel",
+    "booking_create",
+    "booking_deny",
+    "booking_mark_no_show",
+    "booking_release",
+    "booking_seat",
+    "booking_set_status",
+    "booking_update_contact",
+    "customer_find_or_create",
+    "payment_record",
+]

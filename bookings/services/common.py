@@ -1,0 +1,163 @@
+"""What every booking service does the same way: lock, check freshness, log, price, check fit."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from bookings import pricing
+from bookings.actors import Actor
+from bookings.availability import (
+    check_event_line,
+    check_product_line,
+    check_space_line,
+    lock_resources,
+)
+from bookings.errors import BookingConflict, StaleBooking, TransitionNotAllowed
+from bookings.models import Booking, EventBooking, InventoryBooking, LogEntry, SpaceBooking
+
+
+@dataclass
+class Lines:
+    """A booking's lines as they are (or will be once saved)."""
+
+    spaces: list[SpaceBooking]
+    events: list[EventBooking]
+    products: list[InventoryBooking]
+
+    @classmethod
+    def of(cls, booking: Booking) -> "Lines":
+        return cls(
+            spaces=list(booking.space_bookings.select_related("space__venue", "layout")),
+            events=list(booking.event_bookings.select_related("event", "price")),
+            products=list(booking.inventory_bookings.select_related("product")),
+        )
+
+    def all(self) -> list:
+        return [*self.spaces, *self.events, *self.products]
+
+
+def lock_booking(booking: Booking | int) -> Booking:
+    """Re-read the booking under a row lock (the first lock every booking service takes)."""
+    pk = booking.pk if isinstance(booking, Booking) else booking
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("organization", "venue", "customer", "booking_form")
+        .get(pk=pk)
+    )
+
+
+def check_fresh(booking: Booking, seen: datetime | None) -> None:
+    """Refuse a change based on an older version of the booking.
+
+    `seen` is the client's copy of `updated_at`; one given to the second (no
+    microseconds) is compared to the second.
+    """
+    if seen is None:
+        return
+    current = booking.updated_at
+    if seen.microsecond == 0:
+        current = current.replace(microsecond=0)
+    if current != seen:
+        raise StaleBooking(seen=seen, current=booking.updated_at)
+
+
+def require_transition(booking: Booking, name: str, target: str) -> None:
+    if not can_proceed(getattr(booking, name)):
+        raise TransitionNotAllowed(
+            current=booking.status, requested=target, allowed=booking.allowed_next_statuses()
+        )
+
+
+def write_log(
+    booking: Booking,
+    action: str,
+    actor: Actor,
+    *,
+    from_status: str = "",
+    comment: str = "",
+    message: str = "",
+    data: dict | None = None,
+) -> LogEntry:
+    return LogEntry.objects.create(
+        booking=booking,
+        action=action,
+        from_status=from_status,
+        to_status=booking.status,
+        comment=comment,
+        message=message,
+        data=data or {},
+        **actor.log_fields(),
+    )
+
+
+def check_fit(booking: Booking, lines: Lines, *, lock: bool) -> None:
+    """Raise BookingConflict unless every line fits next to what holds capacity now.
+
+    With `lock`, the resources are row-locked first (DESIGN §8): do this whenever the
+    lines are about to hold capacity.
+    """
+    if lock:
+        lock_resources(
+            spaces=[line.space for line in lines.spaces],
+            products=[line.product for line in lines.products],
+            events=[line.event for line in lines.events],
+        )
+    conflicts = []
+    for number, line in enumerate(lines.spaces, 1):
+        label = f"space line {number} ({line.space.name})"
+        conflicts += check_space_line(line, label=label, siblings=lines.spaces)
+    for number, line in enumerate(lines.events, 1):
+        conflicts += check_event_line(
+            line, label=f"event line {number} ({line.event.title})", siblings=lines.events
+        )
+    for number, line in enumerate(lines.products, 1):
+        label = f"product line {number} ({line.product.name})"
+        conflicts += check_product_line(line, label=label, siblings=lines.products)
+    if conflicts:
+        raise BookingConflict(conflicts)
+
+
+def price_lines(booking: Booking, lines: Lines) -> None:
+    """Price every line and the booking's totals (nothing saved).
+
+    Discounts are checked for validity on the day the booking was made, in the
+    venue's time zone.
+    """
+    on = timezone.localtime(booking.created_at or timezone.now(), booking.venue.tzinfo).date()
+    for line in lines.spaces:
+        pricing.apply_line_price(line, pricing.price_space_line(line, on=on))
+    for line in lines.events:
+        pricing.apply_line_price(line, pricing.price_event_line(line, on=on))
+    for line in lines.products:
+        pricing.apply_line_price(line, pricing.price_product_line(line, on=on))
+    pricing.apply_totals(booking, lines.all())
+
+
+def save_lines(booking: Booking, lines: Lines) -> None:
+    for line in lines.all():
+        line.booking = booking
+        line.save()
+    booking.compute_span()
+
+
+def full_clean_all(lines: Sequence, prefix: str) -> None:
+    """Validate each line, naming errors by position ("space_lines.0.starts_at")."""
+    errors = {}
+    for number, line in enumerate(lines):
+        try:
+            line.full_clean()
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors[f"{prefix}.{number}.{field}"] = messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def manage_url(token: str) -> str:
+    """The customer's private link to their booking."""
+    return f"{settings.VENUEDESK_SITE_URL.rstrip('/')}/manage/{token}/"
