@@ -312,8 +312,11 @@ def booking_create(
     booking.save()
     write_log(booking, LogEntry.Action.CREATED, actor, data={"source": source})
 
+    # The manage link goes out with the first message: the token is not kept.
     if approve:
-        _approve(booking, lines, actor, event_fields={}, fit_checked=True)
+        _approve(
+            booking, lines, actor, event_fields={}, fit_checked=True, manage_link=manage_url(token)
+        )
     else:
         notifications.queue(
             booking=booking,
@@ -322,6 +325,7 @@ def booking_create(
             send_sms=notify_sms,
             manage_url=manage_url(token),
         )
+    if public or not approve:
         notifications.queue(booking=booking, kind=Notification.Kind.STAFF_NEW_REQUEST)
     return CreatedBooking(booking=booking, manage_token=token)
 
@@ -436,6 +440,7 @@ def _approve(
     send_email=None,
     send_sms=None,
     fit_checked: bool = False,
+    manage_link: str = "",
 ) -> None:
     """Approve under the resource locks: check, move, create the Event, log, notify."""
     if not fit_checked:
@@ -460,6 +465,7 @@ def _approve(
         message=message,
         send_email=booking.notify_email if send_email is None else send_email,
         send_sms=booking.notify_sms if send_sms is None else send_sms,
+        manage_url=manage_link,
     )
 
 

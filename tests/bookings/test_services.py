@@ -200,9 +200,14 @@ def test_a_public_request_may_only_book_what_the_form_offers(world):
 def test_a_form_without_approval_confirms_what_fits_at_once(world):
     world.form.requires_approval = False
     world.form.save()
-    booking = public_booking(world).booking
+    created = public_booking(world)
+    booking = created.booking
     assert booking.status == "approved"
-    assert outbox(booking) == [("approved", "guest@example.com")]
+    assert outbox(booking) == [
+        ("approved", "guest@example.com"),
+        ("staff_new_request", "staff@harbour.example"),
+    ]
+    assert created.manage_token in booking.notifications.get(kind="approved").body_text
 
 
 def test_a_request_for_a_slot_already_held_is_refused_and_nothing_is_kept(world):
@@ -540,3 +545,28 @@ def test_a_public_customer_is_matched_by_e_mail(world):
 def test_notifications_are_rows_in_the_same_transaction(world):
     booking = world.book()
     assert Notification.objects.filter(booking=booking).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_smtp_outage_never_loses_the_approval_nor_its_e_mail(world, settings, mailoutbox):
+    from django.core.management import call_command
+
+    from tests.bookings.test_notifications import FAILING_BACKEND, LOCMEM_BACKEND
+
+    booking = world.book()
+    settings.EMAIL_BACKEND = FAILING_BACKEND
+    services.booking_approve(actor=world.actors["approver"], booking=booking)
+
+    booking.refresh_from_db()
+    assert booking.status == "approved"  # committed although the mail server is down
+    row = booking.notifications.get(kind="approved")
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert "SMTP" in row.last_error
+
+    settings.EMAIL_BACKEND = LOCMEM_BACKEND
+    later = timezone.now() + timedelta(minutes=2)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        call_command("send_notifications", stdout=mock.MagicMock())
+    row.refresh_from_db()
+    assert row.status == "sent"
+    assert [mail.subject for mail in mailoutbox if mail.subject == row.subject] == [row.subject]
