@@ -82,3 +82,13 @@ class BookingConflict(BookingError):
     def __init__(self, conflicts: list[Conflict]) -> None:
         super().__init__("; ".join(conflict.message for conflict in conflicts))
         self.conflicts = conflicts
+
+
+class BookingClosed(BookingError):
+    """The booking no longer changes (denied, canceled, finished)."""
+
+    code = "booking_closed"
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"A {status.replace('_', '-')} booking can no longer be changed.")
+        self.status = status

@@ -20,6 +20,19 @@ from bookings.services.bookings import (
     customer_find_or_create,
     payment_record,
 )
+from bookings.services.change_requests import (
+    change_request_approve,
+    change_request_deny,
+    change_request_submit,
+    change_request_withdraw,
+)
+from bookings.services.lines import (
+    SavedLine,
+    event_line_save,
+    line_remove,
+    product_line_save,
+    space_line_save,
+)
 
 __all__ = [
     "ContactIn",
@@ -40,4 +53,13 @@ __all__ = [
     "booking_update_contact",
     "customer_find_or_create",
     "payment_record",
+    "SavedLine",
+    "change_request_approve",
+    "change_request_deny",
+    "change_request_submit",
+    "change_request_withdraw",
+    "event_line_save",
+    "line_remove",
+    "product_line_save",
+    "space_line_save",
 ]

@@ -592,7 +592,7 @@ def booking_cancel(
     """
     booking = lock_booking(booking)
     if actor.kind == ActorKind.CUSTOMER:
-        _require_customer_may_cancel(booking, actor)
+        require_customer_may_cancel(booking, actor)
     else:
         actor.require(APPROVE, booking.organization)
     check_fresh(booking, client_updated_at)
@@ -636,7 +636,7 @@ def apply_event_procedure(booking: Booking, event_procedure: str) -> None:
         event.save()
 
 
-def _require_customer_may_cancel(booking: Booking, actor: Actor) -> None:
+def require_customer_may_cancel(booking: Booking, actor: Actor) -> None:
     if not actor.holds_token_of(booking):
         raise PermissionDenied("This link does not belong to this booking.")
     if booking.status != BookingStatus.PENDING:

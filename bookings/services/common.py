@@ -145,12 +145,21 @@ def save_lines(booking: Booking, lines: Lines) -> None:
     booking.compute_span()
 
 
+def validate_line(line) -> None:
+    """full_clean() a line, leaving overlaps to check_fit(), which names the other booking.
+
+    (The exclusion constraint's own validation names nothing; excluding the field its
+    condition reads skips it. The database constraint still guards the write.)
+    """
+    line.full_clean(exclude=["holds_capacity"])
+
+
 def full_clean_all(lines: Sequence, prefix: str) -> None:
     """Validate each line, naming errors by position ("space_lines.0.starts_at")."""
     errors = {}
     for number, line in enumerate(lines):
         try:
-            line.full_clean()
+            validate_line(line)
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 errors[f"{prefix}.{number}.{field}"] = messages
@@ -161,3 +170,13 @@ def full_clean_all(lines: Sequence, prefix: str) -> None:
 def manage_url(token: str) -> str:
     """The customer's private link to their booking."""
     return f"{settings.VENUEDESK_SITE_URL.rstrip('/')}/manage/{token}/"
+
+
+def follow_with_event(booking: Booking, lines: Lines) -> None:
+    """Keep the Event of an approved booking on the times of its space lines."""
+    event = booking.event
+    if event is None or not lines.spaces:
+        return
+    event.starts_at = min(line.starts_at for line in lines.spaces)
+    event.ends_at = max(line.ends_at for line in lines.spaces)
+    event.save(update_fields=["starts_at", "ends_at", "updated_at"])
