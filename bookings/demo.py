@@ -1,8 +1,11 @@
 """Demo data: a conference centre and a club with ~50 bookings around today (seed_demo).
 
 The schedule is written out by hand so that it reads like a real diary; times are
-venue-local and days are relative to the day the seed runs. Everything is created in
-one transaction; if the demo organisation already exists nothing is changed.
+venue-local and days are relative to the day the seed runs. Bookings, decisions,
+check-ins, payments and change requests go through the services like any other
+door; afterwards their timestamps, log and (already sent) mail are dated back to when
+they would have happened. Everything runs in one transaction; if the demo
+organisation already exists nothing is changed.
 """
 
 from dataclasses import dataclass, field
@@ -14,20 +17,19 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from bookings import services
+from bookings.actors import Actor
 from bookings.models import (
     ActorKind,
     Booking,
     BookingSource,
+    BookingStatus,
     ChangeRequest,
     Customer,
-    EventBooking,
-    InventoryBooking,
     LogEntry,
     Notification,
-    Payment,
-    SpaceBooking,
 )
-from bookings.pricing import money, split_gross
+from bookings.pricing import money
 from venues.models import (
     Blockout,
     BookingForm,
@@ -118,9 +120,9 @@ SCHEDULE = [
          paid="full"),
     Plan(C, -24, "09:30", 6, RE, "UX research workshop", 1, "mirador", "Cabaret", 32,
          {"flipchart": 3, "coffee": 32}, paid="full"),
-    Plan(C, -22, "18:00", 5, D, "Product launch party", 5, "terrace", "Cocktail", 150,
-         comment="Over the terrace's capacity.",
-         message="We are sorry: the terrace holds 120 guests at most."),
+    Plan(C, -22, "18:00", 5, D, "Product launch party", 5, "terrace", "Cocktail", 110,
+         comment="The owners use the terrace that evening.",
+         message="We are sorry: the terrace is not available that evening."),
     Plan(C, -20, "09:00", 4, NS, "Investor breakfast", 7, "boardroom", "Boardroom", 12,
          source=BookingSource.API),
     Plan(C, -19, "14:00", 4, X, "Team offsite", 12, "mirador", "U-shape", 24,
@@ -148,7 +150,7 @@ SCHEDULE = [
          source=BookingSource.STAFF, paid="deposit"),
     Plan(C, 3, "09:00", 8, A, "Tech conference", 1, "auditorium", "Theatre", 190,
          {"microphone": 5, "projector": 2}, paid="deposit"),
-    Plan(C, 3, "14:00", 3, P, "Press briefing", 8, "mirador", "Theatre", 40, {"microphone": 2}),
+    Plan(C, 3, "14:00", 3, P, "Press briefing", 8, "mirador", "Theatre", 40, {"microphone": 1}),
     Plan(C, 3, "15:00", 3, P, "Client training", 11, "mirador", "Classroom", 24,
          {"projector": 1}),
     Plan(C, 5, "18:00", 5, A, "Wedding reception", 10, "terrace", "Banquet", 80, paid="deposit"),
@@ -187,19 +189,21 @@ SCHEDULE = [
          paid="deposit"),
     Plan(N, 0, "21:30", 4, A, "Company celebration", 3, "vip", places=30, paid="deposit"),
     Plan(N, 0, "22:00", 4, A, "Friends' night", 11, "vip", places=18),
-    Plan(N, 0, "22:00", 3, P, "Table for 4", 5, "table-3", places=4),
+    Plan(N, 0, "22:00", 3, P, "Table for 4", 5, "table-3", places=4, source=BookingSource.STAFF),
     Plan(N, 0, "22:00", 0, A, "Club night tickets", 16, tickets=("night-0", "General", 3),
          paid="full"),
     Plan(N, 1, "22:00", 4, A, "Graduation", 15, "table-1", places=8, products={"bottle": 2}),
     Plan(N, 6, "22:00", 0, A, "Club night tickets", 4, tickets=("night-1", "VIP", 6),
          source=BookingSource.API, paid="full"),
-    Plan(N, 6, "22:00", 0, P, "Club night tickets", 8, tickets=("night-1", "Early bird", 2)),
+    Plan(N, 6, "22:00", 0, P, "Club night tickets", 8, tickets=("night-1", "Early bird", 2),
+         source=BookingSource.STAFF),
     Plan(N, 7, "22:30", 4, A, "Engagement party", 10, "vip", places=25, products={"bottle": 4},
          paid="deposit"),
-    Plan(N, 7, "23:00", 3, D, "Table for 10", 6, "table-4", places=10,
-         comment="Table 4 seats 8.", message="Sorry, our largest table seats 8 guests."),
+    Plan(N, 7, "23:00", 3, D, "Table for 8", 6, "table-4", places=8, source=BookingSource.STAFF,
+         comment="Terrace closed for a private event.",
+         message="Sorry, the terrace tables are closed that night."),
     Plan(N, 13, "22:00", 0, A, "Club night tickets", 17, tickets=("night-2", "General", 5)),
-    Plan(N, 14, "22:00", 4, P, "Birthday", 0, "table-2", places=5),
+    Plan(N, 14, "22:00", 4, P, "Birthday", 0, "table-2", places=5, source=BookingSource.STAFF),
 ]
 # fmt: on
 
@@ -235,9 +239,10 @@ class DemoBuilder:
             created = not Organization.objects.filter(slug=ORG_SLUG).exists()
             if created:
                 self._organization()
+            self._memberships()
+            if created:
                 self._catalogue()
                 self._bookings()
-            self._memberships()
         return created
 
     @staticmethod
@@ -319,16 +324,14 @@ class DemoBuilder:
             email="tables@harbourlight.example",
             timezone=TZ,
         )
+        # The same hours every day, as the schedule moves with the day the seed runs:
+        # the conference centre 07:00 to midnight, the club 19:00 to 04:00 (past midnight).
         for weekday in range(7):
-            # Conference centre: long weekdays, shorter Sundays.
-            opens, closes = (time(9), time(18)) if weekday == 6 else (time(7), time(23, 59))
             OpeningHours.objects.create(
-                venue=self.conference, weekday=weekday, opens_at=opens, closes_at=closes
+                venue=self.conference, weekday=weekday, opens_at=time(7), closes_at=time(0)
             )
-            # Club: every evening, later on Thursday to Saturday (runs past midnight).
-            closes = time(5) if weekday in (3, 4, 5) else time(2)
             OpeningHours.objects.create(
-                venue=self.club, weekday=weekday, opens_at=time(19), closes_at=closes
+                venue=self.club, weekday=weekday, opens_at=time(19), closes_at=time(4)
             )
 
         self.spaces: dict[str, Space] = {}
@@ -675,45 +678,15 @@ class DemoBuilder:
                 **options,
             )
 
-    # -- bookings ---------------------------------------------------------------------
+    # -- bookings, through the services ---------------------------------------------------
 
     def _bookings(self) -> None:
-        self._check_schedule()
+        """Book the schedule through the services, then date the history back."""
+        self.times: dict[int, dict[str, datetime]] = {}
+        self.tokens: dict[int, str] = {}
         bookings = [self._booking(number, plan) for number, plan in enumerate(SCHEDULE)]
-        self._change_requests(bookings)
-
-    def _check_schedule(self) -> None:
-        """Refuse a schedule that double-books a space or overfills a space or a product.
-
-        A rough check (sum of overlapping lines, not the peak) is enough for hand-made data.
-        """
-        taken: dict[str, list[tuple[datetime, datetime, int]]] = {}
-
-        def take(key: str, name: str, start, end, amount: int, limit: int, exclusive: bool):
-            others = taken.setdefault(key, [])
-            overlapping = [o for o in others if o[0] < end and start < o[1]]
-            if (exclusive and overlapping) or sum(o[2] for o in overlapping) + amount > limit:
-                raise ValueError(f"The demo schedule overbooks {name} on day {plan.day}")
-            others.append((start, end, amount))
-
-        for plan in SCHEDULE:
-            if plan.status not in {A, AR, SE, RE}:
-                continue
-            start, end = self._times(plan)
-            if plan.space:
-                space = self.spaces[plan.space]
-                take(
-                    plan.space,
-                    space.name,
-                    start - timedelta(minutes=space.setup_minutes),
-                    end + timedelta(minutes=space.setdown_minutes),
-                    plan.places,
-                    space.capacity,
-                    space.is_exclusive,
-                )
-            for key, units in plan.products.items():
-                product = self.products[key]
-                take(key, product.name, start, end, units, product.units_total, False)
+        self._change_requests({booking.title: booking for booking in bookings})
+        self._date_history(bookings)
 
     def _booking(self, number: int, plan: Plan) -> Booking:
         venue = self.conference if plan.venue == C else self.club
@@ -721,28 +694,81 @@ class DemoBuilder:
         start, end = self._times(plan)
         created_at = min(start, self.now) - timedelta(days=10 + number % 9, hours=number % 7)
         staff = plan.source == BookingSource.STAFF
-        booking = Booking(
+        # History is imported by the system (a customer could not book the past).
+        creator = {
+            BookingSource.STAFF: Actor.staff(self.users["manager"]),
+            BookingSource.API: Actor.api(self.api_key),
+        }.get(plan.source, Actor.system())
+        form = None if staff else self.forms[plan.venue]
+        created = services.booking_create(
+            actor=creator,
             organization=self.org,
             venue=venue,
             customer=customer,
-            title=plan.title,
             source=plan.source,
-            booking_form=None if staff else self.forms[plan.venue],
-            created_by=self.users["manager"] if staff else None,
-            created_at=created_at,
-            payment_type=self.forms[plan.venue].payment_type,
+            booking_form=form,
+            title=plan.title,
+            answers=self._answers(plan, customer) if form else None,
             request_note="" if staff else "<p>Looking forward to it!</p>",
-            answers=self._answers(plan, customer),
+            payment_type=self.forms[plan.venue].payment_type,
+            **self._lines(plan, start, end),
         )
-        booking.issue_manage_token()
-        booking.save()
-        self._lines(booking, plan, start, end)
-        booking.compute_span()
-        self._totals(booking)
-        booking.save()
-        self._log(booking, LogEntry.Action.CREATED, created_at, plan=plan)
-        self._history(booking, plan, created_at)
-        self._payments(booking, plan)
+        booking = created.booking
+        self.tokens[booking.pk] = created.manage_token
+        times = {"created": created_at, "approved": created_at}
+        self.times[booking.pk] = times
+
+        decided_at = min(created_at + timedelta(hours=20), self.now)
+        approver = Actor.staff(self.users["approver"])
+        desk = Actor.staff(self.users["frontdesk"])
+        approve_first = plan.status in {A, AR, SE, RE, NS} or (
+            plan.status == X and plan.comment.startswith(("Customer", "Refunded", "Canceled"))
+        )
+        if approve_first and booking.status == BookingStatus.PENDING:
+            services.booking_approve(actor=approver, booking=booking)
+            times["approved"] = decided_at
+        self._payments(booking, plan, paid_at=times["approved"])
+        steps = {
+            D: [("denied", services.booking_deny, approver, decided_at)],
+            X: [
+                (
+                    "canceled",
+                    services.booking_cancel,
+                    approver,
+                    min(start - timedelta(days=2), self.now) if approve_first else decided_at,
+                )
+            ],
+            AR: [("arrived", services.booking_arrive, desk, min(start, self.now))],
+            SE: [
+                ("seated", services.booking_seat, desk, min(start + timedelta(minutes=5), self.now))
+            ],
+            RE: [
+                ("arrived", services.booking_arrive, desk, start - timedelta(minutes=10)),
+                ("seated", services.booking_seat, desk, start),
+                ("released", services.booking_release, desk, min(end, self.now)),
+            ],
+            NS: [("no_show", services.booking_mark_no_show, desk, start + timedelta(minutes=45))],
+        }.get(plan.status, [])
+        for position, (action, service, actor, at) in enumerate(steps):
+            last = position == len(steps) - 1
+            extra = (
+                {"message": plan.message}
+                if last and service in (services.booking_deny, services.booking_cancel)
+                else {}
+            )
+            service(actor=actor, booking=booking, comment=plan.comment if last else "", **extra)
+            times[action] = at
+        if plan.status == X and plan.paid != "none":
+            paid = booking.payments.first()
+            services.payment_record(
+                actor=Actor.staff(self.users["manager"]),
+                booking=booking,
+                amount=-paid.amount,
+                payment_type=paid.payment_type,
+                reference=f"{booking.reference}-R",
+                note="Refund after cancellation",
+                paid_at=times["canceled"],
+            )
         return booking
 
     def _answers(self, plan: Plan, customer: Customer) -> dict:
@@ -757,316 +783,154 @@ class DemoBuilder:
             }
         return {"occasion": "Birthday" if "Birthday" in plan.title else "Just for fun"}
 
-    def _lines(self, booking: Booking, plan: Plan, start: datetime, end: datetime) -> None:
+    def _lines(self, plan: Plan, start: datetime, end: datetime) -> dict:
+        space_lines = []
         if plan.space:
             space = self.spaces[plan.space]
-            layout = space.layouts.filter(name=plan.layout).first() if plan.layout else None
-            hours = Decimal(str(plan.hours))
-            gross = money(space.hourly_price * hours)
-            net, vat = split_gross(gross, space.vat_rate.percent)
-            SpaceBooking.objects.create(
-                booking=booking,
-                space=space,
-                layout=layout,
-                name=plan.title,
-                starts_at=start,
-                ends_at=end,
-                setup_minutes=space.setup_minutes,
-                setdown_minutes=space.setdown_minutes,
-                places=plan.places,
-                expected_attendees=plan.places if plan.venue == C else None,
-                unit_price_gross=space.hourly_price,
-                vat_rate=space.vat_rate,
-                vat_percent=space.vat_rate.percent,
-                net=net,
-                vat=vat,
-                gross=gross,
+            space_lines.append(
+                services.SpaceLineIn(
+                    space=space,
+                    layout=space.layouts.filter(name=plan.layout).first() if plan.layout else None,
+                    name=plan.title,
+                    starts_at=start,
+                    ends_at=end,
+                    places=plan.places,
+                    expected_attendees=plan.places if plan.venue == C else None,
+                )
             )
-        for key, units in plan.products.items():
-            product = self.products[key]
-            gross = money(product.unit_price * units)
-            net, vat = split_gross(gross, product.vat_rate.percent)
-            InventoryBooking.objects.create(
-                booking=booking,
-                product=product,
-                units=units,
-                starts_at=start,
-                ends_at=end,
-                unit_price_gross=product.unit_price,
-                vat_rate=product.vat_rate,
-                vat_percent=product.vat_rate.percent,
-                net=net,
-                vat=vat,
-                gross=gross,
-            )
+        event_lines = []
         if plan.tickets:
             event_key, price_name, quantity = plan.tickets
-            price = self.prices[event_key, price_name]
-            gross = money(price.amount_gross * quantity)
-            net, vat = split_gross(gross, price.vat_rate.percent)
-            EventBooking.objects.create(
-                booking=booking,
-                event=self.events[event_key],
-                price=price,
-                quantity=quantity,
-                unit_price_gross=price.amount_gross,
-                vat_rate=price.vat_rate,
-                vat_percent=price.vat_rate.percent,
-                net=net,
-                vat=vat,
-                gross=gross,
+            event_lines.append(
+                services.EventLineIn(
+                    event=self.events[event_key],
+                    price=self.prices[event_key, price_name],
+                    quantity=quantity,
+                )
             )
-
-    @staticmethod
-    def _totals(booking: Booking) -> None:
-        lines = [
-            *booking.space_bookings.all(),
-            *booking.inventory_bookings.all(),
-            *booking.event_bookings.all(),
+        product_lines = [
+            services.ProductLineIn(
+                product=self.products[key], units=units, starts_at=start, ends_at=end
+            )
+            for key, units in plan.products.items()
         ]
-        booking.total_net = sum((line.net for line in lines), Decimal("0.00"))
-        booking.total_vat = sum((line.vat for line in lines), Decimal("0.00"))
-        booking.total_gross = sum((line.gross for line in lines), Decimal("0.00"))
-        booking.balance = booking.total_gross - booking.amount_paid
-
-    def _history(self, booking: Booking, plan: Plan, created_at: datetime) -> None:
-        """Walk the booking through its transitions, backdating each step plausibly."""
-        start = booking.starts_at
-        decided_at = min(created_at + timedelta(hours=20), self.now)
-        steps = {
-            P: [],
-            A: [("approve", decided_at)],
-            D: [("deny", decided_at)],
-            X: [("approve", decided_at), ("cancel", min(start - timedelta(days=2), self.now))]
-            if plan.comment.startswith(("Customer", "Refunded", "Canceled"))
-            else [("cancel", decided_at)],
-            AR: [("approve", decided_at), ("arrive", min(start, self.now))],
-            SE: [("approve", decided_at), ("seat", min(start + timedelta(minutes=5), self.now))],
-            RE: [
-                ("approve", decided_at),
-                ("arrive", start - timedelta(minutes=10)),
-                ("seat", start),
-                ("release", min(booking.ends_at, self.now)),
-            ],
-            NS: [("approve", decided_at), ("mark_no_show", start + timedelta(minutes=45))],
-        }[plan.status]
-        actor_for = {
-            "arrive": "frontdesk",
-            "seat": "frontdesk",
-            "release": "frontdesk",
-            "mark_no_show": "frontdesk",
+        return {
+            "space_lines": space_lines,
+            "event_lines": event_lines,
+            "product_lines": product_lines,
         }
-        for name, at in steps:
-            from_status = booking.status
-            getattr(booking, name)()
-            stamp = {
-                "approve": "approved_at",
-                "cancel": "canceled_at",
-                "arrive": "arrived_at",
-                "seat": "seated_at",
-                "release": "released_at",
-            }.get(name)
-            if stamp:
-                setattr(booking, stamp, at)
-            if name == "approve" and booking.space_bookings.exists():
-                booking.event = self._event_for(booking)
-            if name == "cancel" and booking.event:
-                booking.event.cancel()
-                booking.event.save()
-            booking.save()
-            last = name == steps[-1][0]
-            self._log(
-                booking,
-                _ACTION[name],
-                at,
-                from_status=from_status,
-                user=self.users[actor_for.get(name, "approver")],
-                comment=plan.comment if last else "",
-                message=plan.message if last else "",
-            )
-            if name in ("approve", "deny", "cancel") and booking.notify_email:
-                self._notification(booking, name, at)
-        Booking.objects.filter(pk=booking.pk).update(
-            updated_at=steps[-1][1] if steps else created_at
-        )
 
-    def _event_for(self, booking: Booking) -> Event:
-        line = booking.space_bookings.select_related("space").first()
-        return Event.objects.create(
-            organization=self.org,
-            venue=booking.venue,
-            space=line.space,
-            title=booking.title,
-            notes=f"Created from booking {booking.reference}.",
-            starts_at=line.starts_at,
-            ends_at=line.ends_at,
-        )
-
-    def _payments(self, booking: Booking, plan: Plan) -> None:
+    def _payments(self, booking: Booking, plan: Plan, *, paid_at: datetime) -> None:
         if plan.paid == "none" or booking.total_gross == 0:
             return
-        amount = booking.total_gross if plan.paid == "full" else money(booking.total_gross * 3 / 10)
-        paid_at = min(booking.approved_at or self.now, self.now)
-        payment_type = booking.payment_type or self.payment_types[PaymentType.Kind.CARD]
-        payments = [(amount, "Paid" if plan.paid == "full" else "Deposit (30 %)")]
-        if plan.status == X:
-            payments.append((-amount, "Refund after cancellation"))
-        for number, (value, note) in enumerate(payments):
-            Payment.objects.create(
-                booking=booking,
-                amount=value,
-                payment_type=payment_type,
-                reference=f"{booking.reference}-{number + 1}",
-                paid_at=paid_at,
-                note=note,
-                recorded_by=self.users["manager"],
-            )
-            self._log(
-                booking,
-                LogEntry.Action.PAYMENT_RECORDED,
-                paid_at,
-                user=self.users["manager"],
-                data={"amount": str(value), "note": note},
-            )
-        booking.amount_paid = sum(value for value, _ in payments)
-        booking.balance = booking.total_gross - booking.amount_paid
-        Booking.objects.filter(pk=booking.pk).update(
-            amount_paid=booking.amount_paid, balance=booking.balance
+        deposit = plan.paid == "deposit"
+        services.payment_record(
+            actor=Actor.staff(self.users["manager"]),
+            booking=booking,
+            amount=money(booking.total_gross * 3 / 10) if deposit else booking.total_gross,
+            payment_type=booking.payment_type or self.payment_types[PaymentType.Kind.CARD],
+            reference=f"{booking.reference}-1",
+            note="Deposit (30 %)" if deposit else "Paid",
+            paid_at=paid_at,
         )
+        booking.refresh_from_db()
 
-    def _change_requests(self, bookings: list[Booking]) -> None:
-        by_title = {booking.title: booking for booking in bookings}
+    def _change_requests(self, by_title: dict[str, Booking]) -> None:
+        approver = Actor.staff(self.users["approver"])
+
         wedding = by_title["Wedding reception"]
         line = wedding.space_bookings.get()
-        open_request = ChangeRequest.objects.create(
+        services.change_request_submit(
+            actor=Actor.customer(self.tokens[wedding.pk]),
             booking=wedding,
-            submitted_by_kind=ActorKind.CUSTOMER,
             changes={
                 "space_lines": [
-                    {
-                        "id": line.pk,
-                        "places": 95,
-                        "ends_at": (line.ends_at + timedelta(hours=1)).isoformat(),
-                    }
+                    {"id": line.pk, "places": 95, "ends_at": line.ends_at + timedelta(hours=1)}
                 ]
             },
             request_note="<p>We are now 95 guests and would like to stay one hour longer.</p>",
         )
-        self._log(
-            wedding,
-            LogEntry.Action.CHANGE_REQUESTED,
-            self.now - timedelta(hours=5),
-            actor_kind=ActorKind.CUSTOMER,
-            data={"change_request": open_request.pk},
-        )
+        self.times[wedding.pk]["change_requested"] = self.now - timedelta(hours=5)
 
         tech = by_title["Tech conference"]
-        denied = ChangeRequest.objects.create(
+        request = services.change_request_submit(
+            actor=Actor.customer(self.tokens[tech.pk]),
             booking=tech,
-            submitted_by_kind=ActorKind.CUSTOMER,
             changes={
-                "contact": {"contact_name": "Daniel Okafor", "contact_phone": "+34 622 118 402"},
                 "space_lines": [{"id": tech.space_bookings.get().pk, "places": 240}],
+                "contact": {"contact_name": "Daniel Okafor"},
             },
             request_note="<p>Could we fit 240 people?</p>",
         )
-        denied.deny()
-        denied.decided_by = self.users["approver"]
-        denied.decision_comment = "Fire code: 220 at most."
-        denied.decision_message = "The auditorium holds 220 guests at most."
-        denied.save()
-        self._log(
-            tech,
-            LogEntry.Action.CHANGE_DENIED,
-            denied.decided_at,
-            user=self.users["approver"],
-            comment=denied.decision_comment,
-            message=denied.decision_message,
-            data={"change_request": denied.pk},
+        services.change_request_deny(
+            actor=approver,
+            change_request=request,
+            comment="Fire code: 220 at most.",
+            message="The auditorium holds 220 guests at most.",
         )
+        self.times[tech.pk] |= {
+            "change_requested": self.now - timedelta(days=2),
+            "change_denied": self.now - timedelta(days=1, hours=20),
+        }
 
         board = by_title["Board meeting"]
-        approved = ChangeRequest.objects.create(
+        request = services.change_request_submit(
+            actor=Actor.staff(self.users["manager"]),
             booking=board,
-            submitted_by_kind=ActorKind.USER,
-            submitted_by=self.users["manager"],
             changes={
                 "contact": {"contact_name": "Jonas Becker", "contact_email": "assistant@example.de"}
             },
             request_note="Send the confirmation to the assistant.",
         )
-        approved.approve()
-        approved.decided_by = self.users["approver"]
-        approved.save()
-        board.contact_name = "Jonas Becker"
-        board.contact_email = "assistant@example.de"
-        board.save()
-        self._log(
-            board,
-            LogEntry.Action.CHANGE_APPROVED,
-            approved.decided_at,
-            user=self.users["approver"],
-            data={"change_request": approved.pk},
-        )
+        services.change_request_approve(actor=approver, change_request=request)
+        self.times[board.pk] |= {
+            "change_requested": self.now - timedelta(days=1),
+            "change_approved": self.now - timedelta(hours=22),
+        }
 
-    # -- helpers ----------------------------------------------------------------------
+    def _date_history(self, bookings: list[Booking]) -> None:
+        """Move each booking's timestamps, log and sent mail to when they would have happened.
 
-    def _log(
-        self,
-        booking: Booking,
-        action: str,
-        at: datetime,
-        *,
-        plan: Plan | None = None,
-        from_status: str = "",
-        user=None,
-        actor_kind: str | None = None,
-        comment: str = "",
-        message: str = "",
-        data: dict | None = None,
-    ) -> None:
-        if actor_kind is None:
-            if user is not None:
-                actor_kind = ActorKind.USER
-            elif plan is not None and plan.source == BookingSource.PUBLIC_FORM:
-                actor_kind = ActorKind.CUSTOMER
-            elif plan is not None and plan.source == BookingSource.STAFF:
-                actor_kind, user = ActorKind.USER, self.users["manager"]
-            else:
-                actor_kind = ActorKind.API_KEY
-        LogEntry.objects.create(
-            booking=booking,
-            action=action,
-            from_status=from_status,
-            to_status=booking.status,
-            actor_kind=actor_kind,
-            user=user,
-            api_key=self.api_key if actor_kind == ActorKind.API_KEY else None,
-            comment=comment,
-            message=message,
-            data=data or {},
-            created_at=at,
-        )
-
-    def _notification(self, booking: Booking, name: str, at: datetime) -> None:
-        kind = {
-            "approve": Notification.Kind.APPROVED,
-            "deny": Notification.Kind.DENIED,
-            "cancel": Notification.Kind.CANCELED,
-        }[name]
-        Notification.objects.create(
-            organization=self.org,
-            booking=booking,
-            kind=kind,
-            recipient=booking.notify_address,
-            subject=f"Your booking {booking.reference}: {booking.get_status_display().lower()}",
-            body_text=f"Dear {booking.customer.first_name},\n\nyour booking "
-            f"{booking.reference} ({booking.title}) is now {booking.get_status_display()}.",
-            status=Notification.Status.SENT,
-            attempts=1,
-            next_attempt_at=at,
-            sent_at=at,
-        )
+        The services ran just now; the schedule reaches weeks back. Public-form history
+        was imported by the system, so its creation is attributed to the customer.
+        """
+        for booking in bookings:
+            booking.refresh_from_db()
+            times = self.times[booking.pk]
+            entries = list(booking.log_entries.all())
+            for entry in entries:
+                entry.created_at = times.get(_TIME_OF.get(entry.action, ""), entry.created_at)
+                if entry.action == LogEntry.Action.PAYMENT_RECORDED:
+                    entry.created_at = booking.payments.get(pk=entry.data["payment"]).paid_at
+                if (
+                    entry.action == LogEntry.Action.CREATED
+                    and booking.source == BookingSource.PUBLIC_FORM
+                ):
+                    entry.actor_kind = ActorKind.CUSTOMER
+            LogEntry.objects.bulk_update(entries, ["created_at", "actor_kind"])
+            stamps = {
+                "created_at": times["created"],
+                "updated_at": max(times.values()),
+                "approved_at": times["approved"] if booking.approved_at else None,
+            }
+            for action in ("canceled", "arrived", "seated", "released"):
+                if getattr(booking, f"{action}_at"):
+                    stamps[f"{action}_at"] = times[action]
+            Booking.objects.filter(pk=booking.pk).update(**stamps)
+            booking.refresh_from_db()
+            booking.sync_lines()  # the release time bounds the occupied time
+            for notification in booking.notifications.all():
+                at = times.get(_TIME_OF_NOTICE.get(notification.kind, ""), times["created"])
+                Notification.objects.filter(pk=notification.pk).update(
+                    status=Notification.Status.SENT,
+                    attempts=1,
+                    created_at=at,
+                    next_attempt_at=at,
+                    sent_at=at,
+                )
+            ChangeRequest.objects.filter(booking=booking).update(
+                created_at=times.get("change_requested", times["created"])
+            )
 
     def _times(self, plan: Plan) -> tuple[datetime, datetime]:
         venue = self.conference if plan.venue == C else self.club
@@ -1083,12 +947,26 @@ class DemoBuilder:
         )
 
 
-_ACTION = {
-    "approve": LogEntry.Action.APPROVED,
-    "deny": LogEntry.Action.DENIED,
-    "cancel": LogEntry.Action.CANCELED,
-    "arrive": LogEntry.Action.ARRIVED,
-    "seat": LogEntry.Action.SEATED,
-    "release": LogEntry.Action.RELEASED,
-    "mark_no_show": LogEntry.Action.NO_SHOW,
+# Which moment of a booking's history each log action and notification belongs to.
+_TIME_OF = {
+    LogEntry.Action.CREATED: "created",
+    LogEntry.Action.APPROVED: "approved",
+    LogEntry.Action.DENIED: "denied",
+    LogEntry.Action.CANCELED: "canceled",
+    LogEntry.Action.ARRIVED: "arrived",
+    LogEntry.Action.SEATED: "seated",
+    LogEntry.Action.RELEASED: "released",
+    LogEntry.Action.NO_SHOW: "no_show",
+    LogEntry.Action.CHANGE_REQUESTED: "change_requested",
+    LogEntry.Action.CHANGE_DENIED: "change_denied",
+    LogEntry.Action.CHANGE_APPROVED: "change_approved",
+    LogEntry.Action.CHANGE_APPLIED: "change_approved",
+}
+_TIME_OF_NOTICE = {
+    Notification.Kind.APPROVED: "approved",
+    Notification.Kind.DENIED: "denied",
+    Notification.Kind.CANCELED: "canceled",
+    Notification.Kind.CHANGE_RECEIVED: "change_requested",
+    Notification.Kind.CHANGE_DENIED: "change_denied",
+    Notification.Kind.CHANGE_APPROVED: "change_approved",
 }

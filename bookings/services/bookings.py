@@ -233,10 +233,11 @@ def booking_create(
 ) -> CreatedBooking:
     """Create a booking with any mix of space, event and product lines.
 
-    Rules: the actor may write for the organisation (a public-form submission needs
-    only an active form); answers are validated against the form (every door); the
-    request note is sanitised; a public submission follows the form's policy (spaces
-    and products it offers, notice, days ahead, slot granularity, durations). Every
+    Rules: staff, API keys and the system need the write right (and approve, to approve
+    at once); a customer books only through an active public form, and follows its
+    policy (spaces and products it offers, notice, days ahead, slot granularity,
+    durations). Answers are validated against the form whoever books; the request note
+    is sanitised. Every
     line is priced. The booking starts `pending` unless it is approved at once: staff
     and API ask for that with `approve=True`; a public form without approval approves
     what fits. Approval checks capacity under the resource locks; a pending request is
@@ -245,13 +246,17 @@ def booking_create(
     booking, and notifications (request received + staff alert, or approved).
     """
     public = source == BookingSource.PUBLIC_FORM
+    by_customer = actor.kind == ActorKind.CUSTOMER
+    if by_customer and not public:
+        raise PermissionDenied("Customers book through a public booking form.")
     if public:
         if booking_form is None or not booking_form.is_active:
             raise ValidationError({"booking_form": "This booking form is not taking bookings."})
-        if approve:
-            raise PermissionDenied("A public request cannot approve itself.")
         if venue.pk != booking_form.venue_id:
             raise ValidationError({"venue": "This form books another venue."})
+    if by_customer:
+        if approve:
+            raise PermissionDenied("A public request cannot approve itself.")
     else:
         actor.require(WRITE, organization)
         if approve:
@@ -276,7 +281,7 @@ def booking_create(
         contact_phone=contact.phone.strip(),
         answers=clean_answers(booking_form, answers) if booking_form else {},
         request_note=sanitize_note(request_note),
-        internal_note="" if public else internal_note,
+        internal_note="" if by_customer else internal_note,
         payment_type=payment_type or (booking_form.payment_type if booking_form else None),
         notify_email=notify_email,
         notify_sms=notify_sms,
@@ -301,7 +306,7 @@ def booking_create(
     full_clean_all(lines.events, "event_lines")
     full_clean_all(lines.products, "product_lines")
     _check_catalogue(booking, lines)
-    if public:
+    if by_customer:
         _check_form_policy(booking_form, lines)
     price_lines(booking, lines)
 

@@ -570,3 +570,38 @@ def test_an_smtp_outage_never_loses_the_approval_nor_its_e_mail(world, settings,
     row.refresh_from_db()
     assert row.status == "sent"
     assert [mail.subject for mail in mailoutbox if mail.subject == row.subject] == [row.subject]
+
+
+def test_a_customer_books_only_through_a_public_form(world):
+    with pytest.raises(PermissionDenied, match="public booking form"):
+        booking_create(
+            actor=Actor.customer(),
+            organization=world.organization,
+            venue=world.venue,
+            customer=world.customer,
+            source="api",
+            space_lines=[
+                SpaceLineIn(
+                    space=world.room,
+                    starts_at=at("2030-03-04 10:00"),
+                    ends_at=at("2030-03-04 12:00"),
+                )
+            ],
+        )
+
+
+def test_the_system_may_import_past_public_form_history(world):
+    booking = booking_create(
+        actor=Actor.system(),
+        organization=world.organization,
+        venue=world.venue,
+        customer=world.customer,
+        source="public_form",
+        booking_form=world.form,
+        space_lines=[
+            SpaceLineIn(
+                space=world.room, starts_at=at("2020-03-02 10:15"), ends_at=at("2020-03-02 10:45")
+            )
+        ],
+    ).booking
+    assert (booking.source, booking.status) == ("public_form", "pending")
