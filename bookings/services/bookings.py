@@ -40,6 +40,7 @@ from bookings.services.common import (
     full_clean_all,
     lock_booking,
     manage_url,
+    notify_customer,
     price_lines,
     require_transition,
     save_lines,
@@ -323,13 +324,7 @@ def booking_create(
             booking, lines, actor, event_fields={}, fit_checked=True, manage_link=manage_url(token)
         )
     else:
-        notifications.queue(
-            booking=booking,
-            kind=Notification.Kind.REQUEST_RECEIVED,
-            send_email=notify_email,
-            send_sms=notify_sms,
-            manage_url=manage_url(token),
-        )
+        notify_customer(booking, Notification.Kind.REQUEST_RECEIVED, manage_url=manage_url(token))
     if public or not approve:
         notifications.queue(booking=booking, kind=Notification.Kind.STAFF_NEW_REQUEST)
     return CreatedBooking(booking=booking, manage_token=token)
@@ -464,13 +459,13 @@ def _approve(
         message=message,
         data={"event": booking.event_id} if booking.event_id else {},
     )
-    notifications.queue(
-        booking=booking,
-        kind=Notification.Kind.APPROVED,
+    notify_customer(
+        booking,
+        Notification.Kind.APPROVED,
         message=message,
-        send_email=booking.notify_email if send_email is None else send_email,
-        send_sms=booking.notify_sms if send_sms is None else send_sms,
         manage_url=manage_link,
+        send_email=send_email,
+        send_sms=send_sms,
     )
 
 
@@ -567,12 +562,12 @@ def booking_deny(
         comment=comment,
         message=message,
     )
-    notifications.queue(
-        booking=booking,
-        kind=Notification.Kind.DENIED,
+    notify_customer(
+        booking,
+        Notification.Kind.DENIED,
         message=message,
-        send_email=booking.notify_email if send_email is None else send_email,
-        send_sms=booking.notify_sms if send_sms is None else send_sms,
+        send_email=send_email,
+        send_sms=send_sms,
     )
     return booking
 
@@ -619,12 +614,12 @@ def booking_cancel(
         message=message,
         data={"event_procedure": event_procedure},
     )
-    notifications.queue(
-        booking=booking,
-        kind=Notification.Kind.CANCELED,
+    notify_customer(
+        booking,
+        Notification.Kind.CANCELED,
         message=message,
-        send_email=booking.notify_email if send_email is None else send_email,
-        send_sms=booking.notify_sms if send_sms is None else send_sms,
+        send_email=send_email,
+        send_sms=send_sms,
     )
     return booking
 

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_fsm import can_proceed
 
-from bookings import notifications
 from bookings.actors import APPROVE, WRITE, Actor
 from bookings.answers import clean_answers
 from bookings.errors import BookingClosed, PermissionDenied, TransitionNotAllowed
@@ -35,6 +34,7 @@ from bookings.services.common import (
     check_fit,
     follow_with_event,
     lock_booking,
+    notify_customer,
     price_lines,
     validate_line,
     write_log,
@@ -217,13 +217,7 @@ def change_request_submit(
             actor,
             data={"change_request": change_request.pk, "changes": normalized},
         )
-        notifications.queue(
-            booking=booking,
-            kind=Notification.Kind.CHANGE_APPROVED,
-            change_request=change_request,
-            send_email=booking.notify_email,
-            send_sms=booking.notify_sms,
-        )
+        notify_customer(booking, Notification.Kind.CHANGE_APPROVED, change_request=change_request)
         return change_request
 
     change_request.save()
@@ -233,13 +227,7 @@ def change_request_submit(
         actor,
         data={"change_request": change_request.pk, "cancellation": is_cancellation},
     )
-    notifications.queue(
-        booking=booking,
-        kind=Notification.Kind.CHANGE_RECEIVED,
-        change_request=change_request,
-        send_email=booking.notify_email,
-        send_sms=booking.notify_sms,
-    )
+    notify_customer(booking, Notification.Kind.CHANGE_RECEIVED, change_request=change_request)
     return change_request
 
 
@@ -301,13 +289,13 @@ def change_request_approve(
         message=message,
         data={"change_request": change_request.pk},
     )
-    notifications.queue(
-        booking=booking,
-        kind=Notification.Kind.CHANGE_APPROVED,
-        change_request=change_request,
+    notify_customer(
+        booking,
+        Notification.Kind.CHANGE_APPROVED,
         message=message,
-        send_email=booking.notify_email if send_email is None else send_email,
-        send_sms=booking.notify_sms if send_sms is None else send_sms,
+        change_request=change_request,
+        send_email=send_email,
+        send_sms=send_sms,
     )
     return change_request
 
@@ -338,13 +326,13 @@ def change_request_deny(
         message=message,
         data={"change_request": change_request.pk},
     )
-    notifications.queue(
-        booking=booking,
-        kind=Notification.Kind.CHANGE_DENIED,
-        change_request=change_request,
+    notify_customer(
+        booking,
+        Notification.Kind.CHANGE_DENIED,
         message=message,
-        send_email=booking.notify_email if send_email is None else send_email,
-        send_sms=booking.notify_sms if send_sms is None else send_sms,
+        change_request=change_request,
+        send_email=send_email,
+        send_sms=send_sms,
     )
     return change_request
 

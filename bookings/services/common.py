@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from bookings import pricing
+from bookings import notifications, pricing
 from bookings.actors import Actor
 from bookings.availability import (
     check_event_line,
@@ -180,3 +180,25 @@ def follow_with_event(booking: Booking, lines: Lines) -> None:
     event.starts_at = min(line.starts_at for line in lines.spaces)
     event.ends_at = max(line.ends_at for line in lines.spaces)
     event.save(update_fields=["starts_at", "ends_at", "updated_at"])
+
+
+def notify_customer(
+    booking: Booking,
+    kind: str,
+    *,
+    message: str = "",
+    send_email: bool | None = None,
+    send_sms: bool | None = None,
+    change_request=None,
+    manage_url: str = "",
+) -> None:
+    """Queue a message to the customer; e-mail and SMS default to the booking's flags."""
+    notifications.queue(
+        booking=booking,
+        kind=kind,
+        change_request=change_request,
+        message=message,
+        send_email=booking.notify_email if send_email is None else send_email,
+        send_sms=booking.notify_sms if send_sms is None else send_sms,
+        manage_url=manage_url,
+    )
