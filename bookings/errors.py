@@ -41,8 +41,10 @@ class TransitionNotAllowed(BookingError):
 
     def __init__(self, *, current: str, requested: str, allowed: list[str]) -> None:
         legal = ", ".join(allowed) or "none"
+        article = "An" if current[:1] in "aeiou" else "A"
         super().__init__(
-            f"A {current} booking cannot become {requested}. Allowed next statuses: {legal}."
+            f"{article} {current} booking cannot become {requested}. "
+            f"Allowed next statuses: {legal}."
         )
         self.current = current
         self.requested = requested

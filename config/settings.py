@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "drf_standardized_errors",
     "venues",
     "bookings",
 ]
@@ -151,3 +154,57 @@ LOGGING = {
 VENUEDESK_SMS_BACKEND = env.str("VENUEDESK_SMS_BACKEND", default="bookings.sms.LoggingSMSBackend")
 VENUEDESK_NOTIFICATION_MAX_ATTEMPTS = env.int("VENUEDESK_NOTIFICATION_MAX_ATTEMPTS", default=8)
 VENUEDESK_SITE_URL = env.str("VENUEDESK_SITE_URL", default="http://127.0.0.1:8000")
+
+# REST API: API keys (X-Api-Key) or staff sessions; one error shape; page + per_page.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "venues.api.access.APIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["venues.api.access.HasRight"],
+    "DEFAULT_PAGINATION_CLASS": "venues.api.pagination.PagePagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"public": env.str("VENUEDESK_PUBLIC_RATE", default="30/minute")},
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "bookings.api.errors.ExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "bookings.api.errors.ExceptionFormatter",
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+}
+_ERROR_ENUMS = "drf_standardized_errors.openapi_serializers"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Venuedesk API",
+    "DESCRIPTION": "Bookings of spaces, event tickets and equipment. Authenticate with an "
+    "API key in the X-Api-Key header.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "bookings.models.BookingStatus",
+        "ValidationErrorEnum": f"{_ERROR_ENUMS}.ValidationErrorEnum.choices",
+        "ClientErrorEnum": f"{_ERROR_ENUMS}.ClientErrorEnum.choices",
+        "ServerErrorEnum": f"{_ERROR_ENUMS}.ServerErrorEnum.choices",
+        "ErrorCode401Enum": f"{_ERROR_ENUMS}.ErrorCode401Enum.choices",
+        "ErrorCode403Enum": f"{_ERROR_ENUMS}.ErrorCode403Enum.choices",
+        "ErrorCode404Enum": f"{_ERROR_ENUMS}.ErrorCode404Enum.choices",
+        "ErrorCode405Enum": f"{_ERROR_ENUMS}.ErrorCode405Enum.choices",
+        "ErrorCode406Enum": f"{_ERROR_ENUMS}.ErrorCode406Enum.choices",
+        "ErrorCode415Enum": f"{_ERROR_ENUMS}.ErrorCode415Enum.choices",
+        "ErrorCode429Enum": f"{_ERROR_ENUMS}.ErrorCode429Enum.choices",
+        "ErrorCode500Enum": f"{_ERROR_ENUMS}.ErrorCode500Enum.choices",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+    ],
+}

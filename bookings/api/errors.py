@@ -1,0 +1,70 @@
+"""One error shape for the whole API (drf-standardized-errors), with the domain errors mapped.
+
+Every error answers {"type": ..., "errors": [{"code", "detail", "attr"}]}; a conflict adds
+"conflicts" (line, reason, other booking, times) and an illegal status move adds
+"allowed" (the legal next statuses).
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_fsm import ConcurrentTransition
+from drf_standardized_errors import formatter, handler
+from rest_framework import exceptions, status
+
+from bookings import errors
+
+
+class DomainError(exceptions.APIException):
+    """A domain error as an API exception, with extra keys for the body."""
+
+    def __init__(self, *, status_code: int, code: str, detail: str, extra: dict | None = None):
+        super().__init__(detail=detail, code=code)
+        self.status_code = status_code
+        self.extra = extra or {}
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, errors.BookingConflict):
+        return DomainError(
+            status_code=status.HTTP_409_CONFLICT,
+            code=exc.code,
+            detail=str(exc),
+            extra={"conflicts": [conflict.as_dict() for conflict in exc.conflicts]},
+        )
+    if isinstance(exc, errors.TransitionNotAllowed):
+        return DomainError(
+            status_code=status.HTTP_409_CONFLICT,
+            code=exc.code,
+            detail=str(exc),
+            extra={"current": exc.current, "allowed": exc.allowed},
+        )
+    if isinstance(exc, errors.StaleBooking | errors.BookingClosed):
+        return DomainError(status_code=status.HTTP_409_CONFLICT, code=exc.code, detail=str(exc))
+    if isinstance(exc, ConcurrentTransition):
+        return DomainError(
+            status_code=status.HTTP_409_CONFLICT,
+            code="concurrent_change",
+            detail="The booking changed while this request ran. Reload it and try again.",
+        )
+    if isinstance(exc, errors.PermissionDenied):
+        return exceptions.PermissionDenied(detail=str(exc), code=exc.code)
+    if isinstance(exc, DjangoValidationError):
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        return exceptions.ValidationError(detail=detail)
+    if isinstance(exc, ObjectDoesNotExist):
+        return exceptions.NotFound()
+    return exc
+
+
+class ExceptionHandler(handler.ExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        return super().convert_known_exceptions(_as_api_exception(exc))
+
+
+class ExceptionFormatter(formatter.ExceptionFormatter):
+    def format_error_response(self, error_response) -> dict:
+        body = super().format_error_response(error_response)
+        body.update(getattr(self.exc, "extra", {}))
+        return body

@@ -1,0 +1,331 @@
+"""API serializers: output serializers present, input serializers validate; no rule lives here."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bookings.models import (
+    STATUS_INFO,
+    Booking,
+    BookingStatus,
+    Customer,
+    EventBooking,
+    EventProcedure,
+    InventoryBooking,
+    LogEntry,
+    Payment,
+    SpaceBooking,
+)
+from bookings.pricing import vat_breakdown
+from venues.models import Event
+
+# -- output ---------------------------------------------------------------------------------
+
+
+class CustomerSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "first_name", "last_name", "company", "email", "phone"]
+
+
+LINE_PRICE_FIELDS = [
+    "unit_price_gross",
+    "vat_rate_id",
+    "vat_percent",
+    "exclude_vat",
+    "discount_id",
+    "discount_amount",
+    "use_manual_price",
+    "manual_price_gross",
+    "manual_price_vat_rate_id",
+    "net",
+    "vat",
+    "gross",
+]
+
+
+class SpaceLineSerializer(serializers.ModelSerializer):
+    places_used = serializers.IntegerField(source="places")
+
+    class Meta:
+        model = SpaceBooking
+        fields = [
+            "id",
+            "space_id",
+            "layout_id",
+            "name",
+            "starts_at",
+            "ends_at",
+            "setup_minutes",
+            "setdown_minutes",
+            "places_used",
+            "expected_attendees",
+            "guaranteed_attendees",
+            "actual_attendees",
+            "signage",
+            "show_signage",
+            "overrides_opening_hours",
+            "holds_capacity",
+            *LINE_PRICE_FIELDS,
+        ]
+
+
+class EventLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EventBooking
+        fields = ["id", "event_id", "price_id", "quantity", "holds_capacity", *LINE_PRICE_FIELDS]
+
+
+class ProductLineSerializer(serializers.ModelSerializer):
+    inventory_product_id = serializers.IntegerField(source="product_id")
+
+    class Meta:
+        model = InventoryBooking
+        fields = [
+            "id",
+            "inventory_product_id",
+            "price_id",
+            "units",
+            "starts_at",
+            "ends_at",
+            "holds_capacity",
+            *LINE_PRICE_FIELDS,
+        ]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ["id", "amount", "payment_type_id", "reference", "paid_at", "note", "created_at"]
+
+
+class LogEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_display")
+
+    class Meta:
+        model = LogEntry
+        fields = [
+            "id",
+            "action",
+            "from_status",
+            "to_status",
+            "actor_kind",
+            "actor",
+            "comment",
+            "message",
+            "data",
+            "created_at",
+        ]
+
+
+class EventSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["id", "title", "venue_id", "space_id", "starts_at", "ends_at", "status"]
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    """A booking with its lines, payments, totals, VAT breakdown and Event."""
+
+    status_label = serializers.CharField(source="get_status_display")
+    customer = CustomerSummarySerializer()
+    event = EventSummarySerializer(allow_null=True)
+    space_lines = SpaceLineSerializer(source="space_bookings", many=True)
+    event_lines = EventLineSerializer(source="event_bookings", many=True)
+    product_lines = ProductLineSerializer(source="inventory_bookings", many=True)
+    payments = PaymentSerializer(many=True)
+    vat_breakdown = serializers.SerializerMethodField()
+    allowed_statuses = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "status_label",
+            "allowed_statuses",
+            "source",
+            "venue_id",
+            "booking_form_id",
+            "customer",
+            "title",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "notify_email",
+            "notify_sms",
+            "payment_type_id",
+            "internal_note",
+            "request_note",
+            "answers",
+            "starts_at",
+            "ends_at",
+            "total_net",
+            "total_vat",
+            "total_gross",
+            "amount_paid",
+            "balance",
+            "vat_breakdown",
+            "event",
+            "space_lines",
+            "event_lines",
+            "product_lines",
+            "payments",
+            "approved_at",
+            "canceled_at",
+            "arrived_at",
+            "seated_at",
+            "released_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    )
+    def get_vat_breakdown(self, booking: Booking) -> list[dict]:
+        lines = [
+            *booking.space_bookings.all(),
+            *booking.event_bookings.all(),
+            *booking.inventory_bookings.all(),
+        ]
+        return [
+            {
+                "percent": str(share.percent),
+                "net": str(share.net),
+                "vat": str(share.vat),
+                "gross": str(share.gross),
+            }
+            for share in vat_breakdown(lines)
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_statuses(self, booking: Booking) -> list[str]:
+        return booking.allowed_next_statuses()
+
+
+class BookingDetailSerializer(BookingSerializer):
+    log = LogEntrySerializer(source="log_entries", many=True)
+
+    class Meta(BookingSerializer.Meta):
+        fields = [*BookingSerializer.Meta.fields, "log"]
+
+
+class StatusSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField()
+    colour = serializers.CharField()
+    holds_capacity = serializers.BooleanField()
+    allowed_next = serializers.ListField(child=serializers.CharField())
+
+
+def status_table() -> list[dict]:
+    """Every state with its label, description, colour and the states it may move to."""
+    from django_fsm import get_all_FIELD_transitions
+
+    moves: dict[str, set[str]] = {status: set() for status in BookingStatus.values}
+    field = Booking._meta.get_field("status")
+    for transition in get_all_FIELD_transitions(Booking(), field=field):
+        moves[transition.source].add(transition.target)
+    return [
+        {
+            "status": status.value,
+            "label": status.label,
+            "description": STATUS_INFO[status].description,
+            "colour": STATUS_INFO[status].colour,
+            "holds_capacity": STATUS_INFO[status].holds_capacity,
+            "allowed_next": [s for s in BookingStatus.values if s in moves[status.value]],
+        }
+        for status in BookingStatus
+    ]
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ConflictSerializer(serializers.Serializer):
+    line = serializers.CharField()
+    reason = serializers.CharField()
+    message = serializers.CharField()
+    starts_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+    other_booking = serializers.CharField(allow_null=True)
+    blockout_id = serializers.IntegerField(allow_null=True)
+
+
+class ConflictErrorResponseSerializer(serializers.Serializer):
+    """409: a conflict (with `conflicts`), an illegal move (with `allowed`), a stale write."""
+
+    type = serializers.ChoiceField(choices=["client_error"])
+    errors = ErrorSerializer(many=True)
+    conflicts = ConflictSerializer(many=True, required=False)
+    current = serializers.CharField(required=False)
+    allowed = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class SuccessSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+
+
+# -- input ----------------------------------------------------------------------------------
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so a typo is an error rather than ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = set(data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field."] for name in sorted(unknown)}
+                )
+        return super().to_internal_value(data)
+
+
+class NotifyInput(StrictSerializer):
+    client_booking_last_updated_at = serializers.DateTimeField(required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    send_email_confirmation = serializers.BooleanField(required=False, allow_null=True)
+    send_sms_confirmation = serializers.BooleanField(required=False, allow_null=True)
+
+    def service_kwargs(self) -> dict:
+        data = self.validated_data
+        return {
+            "client_updated_at": data.get("client_booking_last_updated_at"),
+            "comment": data.get("comment", ""),
+            "message": data.get("message", ""),
+            "send_email": data.get("send_email_confirmation"),
+            "send_sms": data.get("send_sms_confirmation"),
+        }
+
+
+class ApproveInput(NotifyInput):
+    event = serializers.DictField(required=False, help_text="Overrides for the Event created.")
+
+
+class CancelInput(NotifyInput):
+    event_procedure = serializers.ChoiceField(
+        choices=EventProcedure.choices, required=False, default=EventProcedure.CANCEL
+    )
+
+
+class StatusInput(StrictSerializer):
+    status = serializers.CharField(max_length=40)
+    client_booking_last_updated_at = serializers.DateTimeField(required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class ContactInput(StrictSerializer):
+    customer_id = serializers.IntegerField(required=False)
+    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    notify_email = serializers.BooleanField(required=False)
+    notify_sms = serializers.BooleanField(required=False)
+    client_booking_last_updated_at = serializers.DateTimeField(required=False)

@@ -1,0 +1,169 @@
+"""Booking endpoints: thin views that validate input, call one service and present the result."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from bookings import services
+from bookings.actors import APPROVE
+from bookings.api import serializers as s
+from bookings.filters import BookingFilter
+from bookings.models import Booking, Customer, LogEntry
+from venues.api.access import actor_of, scoped
+
+CONFLICT = s.ConflictErrorResponseSerializer
+
+
+class BookingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Bookings of the caller's organisation, with their lines, payments, totals and log."""
+
+    filterset_class = BookingFilter
+    serializer_class = s.BookingSerializer
+    lookup_value_regex = "[0-9]+"
+    rights = {
+        "approve": APPROVE,
+        "deny": APPROVE,
+        "decline": APPROVE,
+        "cancel": APPROVE,
+        "destroy": APPROVE,
+    }
+
+    def get_queryset(self):
+        queryset = (
+            Booking.objects.select_related("customer", "event", "organization", "venue")
+            .prefetch_related("space_bookings", "event_bookings", "inventory_bookings", "payments")
+            .order_by("-starts_at", "-id")
+        )
+        if self.action != "list":
+            queryset = queryset.prefetch_related(
+                Prefetch(
+                    "log_entries",
+                    queryset=LogEntry.objects.select_related("user", "api_key"),
+                )
+            )
+        return scoped(queryset, self.request)
+
+    def get_serializer_class(self):
+        return s.BookingSerializer if self.action == "list" else s.BookingDetailSerializer
+
+    def _answer(self, booking: Booking, status_code: int = 200) -> Response:
+        booking = self.get_queryset().get(pk=booking.pk)
+        return Response(s.BookingDetailSerializer(booking).data, status=status_code)
+
+    def _input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+    @extend_schema(responses=s.StatusSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def statuses(self, request):
+        """Every status with its label, description, colour and allowed next statuses."""
+        return Response(s.StatusSerializer(s.status_table(), many=True).data)
+
+    @extend_schema(request=s.StatusInput, responses={200: s.SuccessSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["put"])
+    def status(self, request, pk=None):
+        """Move to a status by name; aliases such as "accepted" or "sitting" are accepted."""
+        booking = self.get_object()
+        data = self._input(s.StatusInput).validated_data
+        services.booking_set_status(
+            actor=actor_of(request),
+            booking=booking,
+            status=data["status"],
+            client_updated_at=data.get("client_booking_last_updated_at"),
+            comment=data.get("comment", ""),
+        )
+        return Response({"success": True})
+
+    @extend_schema(
+        request=s.ApproveInput, responses={200: s.BookingDetailSerializer, 409: CONFLICT}
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve: capacity is checked, the Event created, the customer told."""
+        booking = self.get_object()
+        data = self._input(s.ApproveInput)
+        services.booking_approve(
+            actor=actor_of(request),
+            booking=booking,
+            event_fields=data.validated_data.get("event") or {},
+            **data.service_kwargs(),
+        )
+        return self._answer(booking)
+
+    @extend_schema(request=s.NotifyInput, responses={200: s.BookingDetailSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def deny(self, request, pk=None):
+        """Deny a pending booking; the comment is logged, the message sent."""
+        booking = self.get_object()
+        services.booking_deny(
+            actor=actor_of(request), booking=booking, **self._input(s.NotifyInput).service_kwargs()
+        )
+        return self._answer(booking)
+
+    @extend_schema(request=s.NotifyInput, responses={200: s.BookingDetailSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["put"])
+    def decline(self, request, pk=None):
+        """Decline a pending booking (the same as deny), answering the booking with its log."""
+        return self.deny(request, pk)
+
+    @extend_schema(request=s.CancelInput, responses={200: s.BookingDetailSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel; `event_procedure` marks the Event canceled or deletes it."""
+        booking = self.get_object()
+        data = self._input(s.CancelInput)
+        services.booking_cancel(
+            actor=actor_of(request),
+            booking=booking,
+            event_procedure=data.validated_data["event_procedure"],
+            **data.service_kwargs(),
+        )
+        return self._answer(booking)
+
+    @extend_schema(request=None, responses={200: s.BookingDetailSerializer, 409: CONFLICT})
+    def destroy(self, request, pk=None):
+        """Cancel the booking (it is never deleted: the row and its history stay)."""
+        booking = self.get_object()
+        services.booking_cancel(actor=actor_of(request), booking=booking)
+        return self._answer(booking)
+
+    @extend_schema(
+        request=s.ContactInput, responses={200: s.BookingDetailSerializer, 409: CONFLICT}
+    )
+    def partial_update(self, request, pk=None):
+        """Change only the customer and contact details (everything else has its own door)."""
+        booking = self.get_object()
+        data = dict(self._input(s.ContactInput).validated_data)
+        customer = None
+        if "customer_id" in data:
+            customer = (
+                scoped(Customer.objects.all(), request)
+                .filter(pk=data.pop("customer_id"), organization=booking.organization)
+                .first()
+            )
+            if customer is None:
+                raise ValidationError({"customer_id": ["No such customer."]})
+        services.booking_update_contact(
+            actor=actor_of(request),
+            booking=booking,
+            customer=customer,
+            client_updated_at=data.pop("client_booking_last_updated_at", None),
+            **data,
+        )
+        return self._answer(booking)
+
+    @extend_schema(responses=s.LogEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def log(self, request, pk=None):
+        """The booking's history, oldest first."""
+        booking = self.get_object()
+        return Response(s.LogEntrySerializer(booking.log_entries.all(), many=True).data)

@@ -1,0 +1,293 @@
+"""The bookings API through the client: status codes, bodies, keys, scopes and tenancy."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from bookings.api.urls import router
+from bookings.models import Booking
+from tests import factories as f
+from venues.models import OrganizationAPIKey
+
+pytestmark = pytest.mark.django_db
+
+
+def client_with(organization, *scopes) -> APIClient:
+    _, key = OrganizationAPIKey.objects.create_key(
+        name="test", organization=organization, scopes=list(scopes)
+    )
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=key)
+    return client
+
+
+@pytest.fixture
+def api(world) -> APIClient:
+    return client_with(world.organization, "read", "write", "approve")
+
+
+def url(path: str) -> str:
+    return f"/api/v1/{path}"
+
+
+# -- the examples of the issue, literally ------------------------------------------------------
+
+
+def test_put_status_accepted_answers_success(world, api):
+    booking = world.book()
+    response = api.put(url(f"bookings/{booking.pk}/status"), {"status": "accepted"}, format="json")
+    assert (response.status_code, response.json()) == (200, {"success": True})
+    assert Booking.objects.get(pk=booking.pk).status == "approved"
+
+
+def test_an_illegal_status_move_is_409_listing_the_legal_ones(world, api):
+    booking = world.book()
+    response = api.put(url(f"bookings/{booking.pk}/status"), {"status": "sitting"}, format="json")
+    body = response.json()
+    assert response.status_code == 409
+    assert body["errors"][0]["code"] == "transition_not_allowed"
+    assert body["allowed"] == ["approved", "denied", "canceled"]
+
+
+def test_decline_with_comment_and_message_answers_the_booking_with_its_log(world, api):
+    booking = world.book()
+    response = api.put(
+        url(f"bookings/{booking.pk}/decline"),
+        {
+            "comment": "Full",
+            "message": "Sorry, we are full.",
+            "send_email_confirmation": True,
+            "send_sms_confirmation": False,
+        },
+        format="json",
+    )
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "denied"
+    assert body["log"][-1]["action"] == "denied"
+    assert (body["log"][-1]["comment"], body["log"][-1]["message"]) == (
+        "Full",
+        "Sorry, we are full.",
+    )
+
+
+def test_approve_with_a_stale_last_updated_at_is_409_and_changes_nothing(world, api):
+    booking = world.book()
+    seen = booking.updated_at.isoformat()
+    api.patch(url(f"bookings/{booking.pk}"), {"contact_phone": "+34 600 000 001"}, format="json")
+    response = api.post(
+        url(f"bookings/{booking.pk}/approve"),
+        {"client_booking_last_updated_at": seen},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "stale_booking"
+    assert Booking.objects.get(pk=booking.pk).status == "pending"
+
+
+def test_delete_cancels_and_keeps_the_row(world, api):
+    booking = world.book(approve=True)
+    response = api.delete(url(f"bookings/{booking.pk}"))
+    assert (response.status_code, response.json()["status"]) == (200, "canceled")
+    assert Booking.objects.filter(pk=booking.pk, status="canceled").exists()
+
+
+def test_statuses_lists_every_state_with_label_colour_and_next_states(api):
+    body = api.get(url("bookings/statuses")).json()
+    assert [row["status"] for row in body] == [
+        "pending",
+        "approved",
+        "denied",
+        "canceled",
+        "arrived",
+        "seated",
+        "released",
+        "no_show",
+    ]
+    pending = body[0]
+    assert pending["allowed_next"] == ["approved", "denied", "canceled"]
+    assert pending["colour"].startswith("#")
+    assert pending["description"]
+
+
+def test_list_filters_by_local_day_venue_and_pages(world, api):
+    # 00:30 in Madrid on 4 March is 23:30 UTC on 3 March: it belongs to the 4th.
+    late = world.book(start="2030-03-04 00:30", end="2030-03-04 02:00")
+    world.book(start="2030-03-05 10:00", end="2030-03-05 12:00")
+    query = "from_start_date=2030-03-04&until_start_date=2030-03-04&venue_id={}&page=1&per_page=25"
+    body = api.get(url("bookings?" + query.format(world.venue.pk))).json()
+    assert body["count"] == 1
+    assert body["results"][0]["reference"] == late.reference
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert api.get(url("bookings?start_date=2030-03-03")).json()["count"] == 0
+
+
+def test_list_filters_by_status_alias_customer_and_search(world, api):
+    approved = world.book(approve=True)
+    world.book(start="2030-03-05 10:00", end="2030-03-05 12:00")
+    assert [b["id"] for b in api.get(url("bookings?status=accepted")).json()["results"]] == [
+        approved.pk
+    ]
+    assert api.get(url(f"bookings?search={approved.reference}")).json()["count"] == 1
+    assert api.get(url(f"bookings?customer_id={world.customer.pk}")).json()["count"] == 2
+    assert api.get(url("bookings?status=bogus")).status_code == 400
+
+
+def test_page_size_is_capped_at_200():
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from venues.api.pagination import PagePagination
+
+    def size(per_page: str) -> int:
+        request = Request(APIRequestFactory().get("/", {"per_page": per_page}))
+        return PagePagination().get_page_size(request)
+
+    assert (size("10"), size("100000"), size("oops")) == (10, 200, 25)
+
+
+def test_a_booking_shows_lines_totals_vat_and_log(world, api):
+    booking = world.book(approve=True)
+    body = api.get(url(f"bookings/{booking.pk}")).json()
+    assert body["total_gross"] == "200.00"
+    assert body["vat_breakdown"] == [
+        {"percent": "21.00", "net": "165.29", "vat": "34.71", "gross": "200.00"}
+    ]
+    assert body["space_lines"][0]["places_used"] == 10
+    assert [entry["action"] for entry in body["log"]] == ["created", "approved"]
+    assert body["event"]["title"] == "Team meeting"
+
+
+def test_approve_conflict_is_409_naming_the_other_booking(world, api):
+    waiting = world.book()
+    holder = world.book(approve=True)
+    response = api.post(url(f"bookings/{waiting.pk}/approve"), {}, format="json")
+    body = response.json()
+    assert response.status_code == 409
+    assert body["conflicts"][0]["other_booking"] == holder.reference
+    assert body["conflicts"][0]["reason"] == "space_taken"
+
+
+def test_patch_changes_contact_only_and_names_a_bad_field(world, api):
+    booking = world.book()
+    response = api.patch(
+        url(f"bookings/{booking.pk}"), {"contact_email": "pa@example.com"}, format="json"
+    )
+    assert (response.status_code, response.json()["contact_email"]) == (200, "pa@example.com")
+    response = api.patch(url(f"bookings/{booking.pk}"), {"status": "approved"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "status"
+
+
+def test_the_log_endpoint_lists_the_history(world, api):
+    booking = world.book(approve=True)
+    body = api.get(url(f"bookings/{booking.pk}/log")).json()
+    assert [entry["action"] for entry in body] == ["created", "approved"]
+
+
+# -- keys, scopes and tenancy --------------------------------------------------------------------
+
+
+def test_no_key_or_a_bad_or_revoked_key_is_401(world):
+    assert APIClient().get(url("bookings")).status_code == 401
+    bad = APIClient()
+    bad.credentials(HTTP_X_API_KEY="nope.nope")
+    assert bad.get(url("bookings")).status_code == 401
+    client = client_with(world.organization, "read")
+    OrganizationAPIKey.objects.update(revoked=True)
+    assert client.get(url("bookings")).status_code == 401
+
+
+def test_a_read_key_cannot_write_and_a_write_key_cannot_approve(world):
+    booking = world.book()
+    reader = client_with(world.organization, "read")
+    writer = client_with(world.organization, "read", "write")
+    assert reader.get(url(f"bookings/{booking.pk}")).status_code == 200
+    assert (
+        reader.patch(
+            url(f"bookings/{booking.pk}"), {"contact_name": "X"}, format="json"
+        ).status_code
+        == 403
+    )
+    assert (
+        writer.patch(
+            url(f"bookings/{booking.pk}"), {"contact_name": "X"}, format="json"
+        ).status_code
+        == 200
+    )
+    assert writer.post(url(f"bookings/{booking.pk}/approve"), {}, format="json").status_code == 403
+    assert Booking.objects.get(pk=booking.pk).status == "pending"
+
+
+def every_detail_route():
+    """(method, path) of every detail route the router knows, with {pk} left to fill."""
+    for pattern in router.urls:
+        route = str(pattern.pattern)
+        if "(?P<pk>" not in route:
+            continue
+        path = route.lstrip("^").split("(?P<pk>")[0] + "{pk}" + route.split(")", 1)[1]
+        path = path.replace("/?$", "").replace("$", "")
+        for method in pattern.callback.actions:
+            yield method, path
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(set(every_detail_route())))
+def test_another_organisations_booking_is_404_on_every_route_and_method(world, method, path):
+    booking = world.book(approve=True)
+    before = Booking.objects.values().get(pk=booking.pk)
+    stranger = client_with(f.OrganizationFactory(), "read", "write", "approve")
+    response = getattr(stranger, method)(url(path.format(pk=booking.pk)), {}, format="json")
+    assert response.status_code == 404
+    assert Booking.objects.values().get(pk=booking.pk) == before
+
+
+def test_the_list_shows_only_the_callers_bookings(world, api):
+    world.book()
+    stranger = client_with(f.OrganizationFactory(), "read")
+    assert stranger.get(url("bookings")).json()["count"] == 0
+    assert api.get(url("bookings")).json()["count"] == 1
+
+
+# -- bad input -----------------------------------------------------------------------------------
+
+
+def test_malformed_json_wrong_content_type_and_nul_bytes_are_4xx(world, api):
+    booking = world.book()
+    target = url(f"bookings/{booking.pk}/status")
+    assert api.put(target, "{oops", content_type="application/json").status_code == 400
+    assert (
+        api.put(
+            target, "status=approved", content_type="application/x-www-form-urlencoded"
+        ).status_code
+        == 415
+    )
+    response = api.put(target, {"status": "appro\x00ved"}, format="json")
+    assert response.status_code == 400
+    assert api.get(url("bookings/99999999999999999999999")).status_code == 404
+
+
+# -- query counts ---------------------------------------------------------------------------------
+
+
+def queries_for(api, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(path).status_code == 200
+    return len(captured)
+
+
+def test_the_list_runs_the_same_number_of_queries_for_1_10_and_50_bookings(world, api):
+    counts = []
+    made = 0
+    for total in (1, 10, 50):
+        while made < total:
+            day = 4 + made // 10
+            hour = 8 + made % 10
+            world.book(
+                start=f"2030-04-{day:02d} {hour:02d}:00",
+                end=f"2030-04-{day:02d} {hour:02d}:30",
+                approve=made % 2 == 0,
+            )
+            made += 1
+        counts.append(queries_for(api, url("bookings?per_page=50")))
+    assert counts[0] == counts[1] == counts[2]
