@@ -329,3 +329,111 @@ class ContactInput(StrictSerializer):
     notify_email = serializers.BooleanField(required=False)
     notify_sms = serializers.BooleanField(required=False)
     client_booking_last_updated_at = serializers.DateTimeField(required=False)
+
+
+class VenueDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset, or a naive "YYYY-MM-DD HH:MM:SS" left naive on purpose:
+    the service reads it in the venue's time zone (DRF would assume UTC)."""
+
+    def enforce_timezone(self, value):
+        return value
+
+
+class LinePriceInput(StrictSerializer):
+    discount_id = serializers.IntegerField(required=False, allow_null=True)
+    use_manual_price = serializers.BooleanField(required=False, default=False)
+    manual_price_vat_id = serializers.IntegerField(required=False, allow_null=True)
+    manual_price_amount_gross = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    exclude_vat = serializers.BooleanField(required=False, default=False)
+
+
+class SpaceLineInput(LinePriceInput):
+    id = serializers.IntegerField(required=False, help_text="A line to update (sessions).")
+    space_id = serializers.IntegerField()
+    layout_id = serializers.IntegerField(required=False, allow_null=True)
+    places_used = serializers.IntegerField(min_value=1, max_value=100000, default=1)
+    starts_at = VenueDateTimeField()
+    ends_at = VenueDateTimeField()
+    setup_minutes = serializers.IntegerField(min_value=0, max_value=1440, required=False)
+    setdown_minutes = serializers.IntegerField(min_value=0, max_value=1440, required=False)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    expected_attendees = serializers.IntegerField(min_value=0, max_value=100000, required=False)
+    guaranteed_attendees = serializers.IntegerField(min_value=0, max_value=100000, required=False)
+    actual_attendees = serializers.IntegerField(min_value=0, max_value=100000, required=False)
+    signage = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    show_signage = serializers.BooleanField(required=False, default=False)
+    overrides_opening_hours = serializers.BooleanField(required=False, default=False)
+
+
+class EventLineInput(LinePriceInput):
+    event_id = serializers.IntegerField()
+    price_id = serializers.IntegerField(required=False, allow_null=True)
+    quantity = serializers.IntegerField(min_value=1, max_value=10000, default=1)
+
+
+class ProductLineInput(LinePriceInput):
+    inventory_product_id = serializers.IntegerField()
+    price_id = serializers.IntegerField(required=False, allow_null=True)
+    units = serializers.IntegerField(min_value=1, max_value=100000, default=1)
+    starts_at = VenueDateTimeField()
+    ends_at = VenueDateTimeField()
+
+
+class CustomerInput(StrictSerializer):
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    company = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
+class ContactFields(StrictSerializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
+class BookingCreateInput(StrictSerializer):
+    """A booking with any mix of lines: `spaces`, `events`, `inventory_products`."""
+
+    customer_id = serializers.IntegerField(required=False)
+    customer = CustomerInput(required=False)
+    venue_id = serializers.IntegerField(required=False)
+    booking_form_id = serializers.IntegerField(required=False, allow_null=True)
+    payment_type_id = serializers.IntegerField(required=False, allow_null=True)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    request_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    contact = ContactFields(required=False)
+    answers = serializers.DictField(required=False)
+    notify_email = serializers.BooleanField(required=False, default=True)
+    notify_sms = serializers.BooleanField(required=False, default=False)
+    status = serializers.CharField(
+        required=False, default="pending", help_text="pending, or approved (aliases accepted)."
+    )
+    spaces = SpaceLineInput(many=True, required=False, default=list)
+    events = EventLineInput(many=True, required=False, default=list)
+    inventory_products = ProductLineInput(many=True, required=False, default=list)
+
+
+class CreatedBookingSerializer(BookingDetailSerializer):
+    manage_token = serializers.CharField(help_text="The customer's private token, shown once.")
+
+    class Meta(BookingDetailSerializer.Meta):
+        fields = [*BookingDetailSerializer.Meta.fields, "manage_token"]
+
+
+class SessionResultSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    id = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class PaymentInput(StrictSerializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    payment_type_id = serializers.IntegerField(required=False, allow_null=True)
+    reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    paid_at = serializers.DateTimeField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=255)

@@ -8,16 +8,19 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from bookings import services
-from bookings.actors import APPROVE
+from bookings.actors import APPROVE, WRITE
+from bookings.api import inputs
 from bookings.api import serializers as s
 from bookings.filters import BookingFilter
-from bookings.models import Booking, Customer, LogEntry
-from venues.api.access import actor_of, scoped
+from bookings.models import Booking, BookingSource, Customer, LogEntry
+from venues.api.access import actor_of, organizations_of, scoped
+from venues.models import Organization, OrganizationAPIKey, PaymentType, Venue
 
 CONFLICT = s.ConflictErrorResponseSerializer
 
 
 class BookingViewSet(
+    mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -33,6 +36,10 @@ class BookingViewSet(
         "decline": APPROVE,
         "cancel": APPROVE,
         "destroy": APPROVE,
+        "create": WRITE,
+        "create_spaces": WRITE,
+        "sessions": WRITE,
+        "remove_session": WRITE,
     }
 
     def get_queryset(self):
@@ -61,6 +68,114 @@ class BookingViewSet(
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer
+
+    def _organization(self, data: dict) -> Organization:
+        """Where a new booking goes: the API key's organisation, or the staff member's
+        (the venue's, when they belong to several)."""
+        if isinstance(self.request.auth, OrganizationAPIKey):
+            return self.request.auth.organization
+        organizations = organizations_of(self.request)
+        venue_id = data.get("venue_id")
+        if venue_id is None and data.get("spaces"):
+            first = Venue.objects.filter(spaces=data["spaces"][0]["space_id"]).first()
+            venue_id = first.pk if first else None
+        if venue_id is not None:
+            venue = Venue.objects.filter(pk=venue_id, organization__in=organizations).first()
+            if venue is None:
+                raise ValidationError({"venue_id": ["No such venue."]})
+            return venue.organization
+        if organizations.count() != 1:
+            raise ValidationError({"venue_id": ["Say which venue the booking is for."]})
+        return organizations.get()
+
+    def _create(self, data: dict) -> Response:
+        source = (
+            BookingSource.API
+            if isinstance(self.request.auth, OrganizationAPIKey)
+            else (BookingSource.STAFF)
+        )
+        organization = self._organization(data)
+        created = services.booking_create(
+            actor=actor_of(self.request),
+            source=source,
+            **inputs.booking_arguments(data, organization),
+        )
+        booking = self.get_queryset().get(pk=created.booking.pk)
+        body = s.BookingDetailSerializer(booking).data
+        body["manage_token"] = created.manage_token
+        return Response(body, status=201)
+
+    @extend_schema(
+        request=s.BookingCreateInput,
+        responses={201: s.CreatedBookingSerializer, 409: CONFLICT},
+    )
+    def create(self, request):
+        """Create a booking with any mix of space, event and product lines."""
+        return self._create(dict(self._input(s.BookingCreateInput).validated_data))
+
+    @extend_schema(
+        request=s.BookingCreateInput,
+        responses={201: s.CreatedBookingSerializer, 409: CONFLICT},
+    )
+    @action(detail=False, methods=["post"], url_path="spaces")
+    def create_spaces(self, request):
+        """Create a booking of spaces only (`spaces[]`: space_id, places_used, times, price)."""
+        data = dict(self._input(s.BookingCreateInput).validated_data)
+        if data["events"] or data["inventory_products"] or not data["spaces"]:
+            raise ValidationError({"spaces": ["Give spaces[] (and no other lines) here."]})
+        return self._create(data)
+
+    @extend_schema(
+        request=s.SpaceLineInput,
+        responses={200: s.SessionResultSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def sessions(self, request, pk=None):
+        """Add a space line ("booking session"), or update line `id`; answers its id and
+        warnings (competing requests, overridden opening hours)."""
+        booking = self.get_object()
+        data = self._input(s.SpaceLineInput).validated_data
+        saved = services.space_line_save(
+            actor=actor_of(request),
+            booking=booking,
+            line_id=data.get("id"),
+            line=inputs.space_line(data, booking.organization, "line"),
+        )
+        return Response({"success": True, "id": saved.line.pk, "warnings": saved.warnings})
+
+    @extend_schema(request=None, responses={200: s.SuccessSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["delete"], url_path=r"sessions/(?P<line_id>[0-9]+)")
+    def remove_session(self, request, pk=None, line_id=None):
+        """Remove a space line (a booking keeps at least one line)."""
+        booking = self.get_object()
+        services.line_remove(
+            actor=actor_of(request), booking=booking, kind="space", line_id=int(line_id)
+        )
+        return Response({"success": True})
+
+    @extend_schema(methods=["get"], request=None, responses=s.PaymentSerializer(many=True))
+    @extend_schema(methods=["post"], request=s.PaymentInput, responses={201: s.PaymentSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def payments(self, request, pk=None):
+        """The booking's payments; POST records a payment (or, negative, a refund)."""
+        booking = self.get_object()
+        if request.method == "GET":
+            return Response(s.PaymentSerializer(booking.payments.all(), many=True).data)
+        data = self._input(s.PaymentInput).validated_data
+        payment = services.payment_record(
+            actor=actor_of(request),
+            booking=booking,
+            amount=data["amount"],
+            payment_type=inputs.pick(
+                PaymentType.objects.filter(organization=booking.organization),
+                data.get("payment_type_id"),
+                "payment_type_id",
+            ),
+            reference=data.get("reference", ""),
+            paid_at=data.get("paid_at"),
+            note=data.get("note", ""),
+        )
+        return Response(s.PaymentSerializer(payment).data, status=201)
 
     @extend_schema(responses=s.StatusSerializer(many=True))
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)

@@ -291,3 +291,148 @@ def test_the_list_runs_the_same_number_of_queries_for_1_10_and_50_bookings(world
             made += 1
         counts.append(queries_for(api, url("bookings?per_page=50")))
     assert counts[0] == counts[1] == counts[2]
+
+
+# -- creating ------------------------------------------------------------------------------------
+
+
+def space(world, start="2030-03-04 10:00:00", end="2030-03-04 12:00:00", **extra) -> dict:
+    return {
+        "space_id": world.room.pk,
+        "places_used": 10,
+        "starts_at": start,
+        "ends_at": end,
+        **extra,
+    }
+
+
+def test_post_bookings_with_every_kind_of_line_reads_naive_times_in_the_venue_zone(world, api):
+    response = api.post(
+        url("bookings"),
+        {
+            "customer_id": world.customer.pk,
+            "title": "Launch",
+            "spaces": [space(world)],
+            "events": [{"event_id": world.event.pk, "price_id": world.ticket.pk, "quantity": 2}],
+            "inventory_products": [
+                {
+                    "inventory_product_id": world.product.pk,
+                    "units": 1,
+                    "starts_at": "2030-03-04T10:00:00+01:00",
+                    "ends_at": "2030-03-04T12:00:00+01:00",
+                }
+            ],
+            "status": "accepted",
+        },
+        format="json",
+    )
+    body = response.json()
+    assert response.status_code == 201, body
+    assert (body["status"], body["source"]) == ("approved", "api")
+    assert body["space_lines"][0]["starts_at"] == "2030-03-04T09:00:00Z"  # 10:00 in Madrid
+    assert body["total_gross"] == "285.00"  # 200 + 2 × 30 + 25
+    assert body["manage_token"]
+
+
+def test_post_bookings_spaces_with_a_manual_price(world, api):
+    vat = world.room.vat_rate
+    response = api.post(
+        url("bookings/spaces"),
+        {
+            "customer": {"first_name": "Nora", "last_name": "New", "email": "nora@example.com"},
+            "spaces": [
+                space(
+                    world,
+                    use_manual_price=True,
+                    manual_price_vat_id=vat.pk,
+                    manual_price_amount_gross="150.00",
+                )
+            ],
+        },
+        format="json",
+    )
+    body = response.json()
+    assert response.status_code == 201, body
+    assert (body["status"], body["total_gross"]) == ("pending", "150.00")
+    assert body["customer"]["email"] == "nora@example.com"
+
+
+def test_post_bookings_names_bad_fields_and_writes_nothing(world, api):
+    response = api.post(
+        url("bookings"),
+        {
+            "customer_id": world.customer.pk,
+            "spaces": [space(world, space_id=999999)],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "spaces.0.space_id"
+    response = api.post(
+        url("bookings"),
+        {
+            "customer_id": world.customer.pk,
+            "spaces": [space(world, starts_at="2030-03-04 12:00:00", end="x")],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert Booking.objects.count() == 0
+
+
+def test_post_bookings_conflict_is_409(world, api):
+    world.book(approve=True)
+    response = api.post(
+        url("bookings"), {"customer_id": world.customer.pk, "spaces": [space(world)]}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["conflicts"][0]["reason"] == "space_taken"
+
+
+def test_sessions_add_and_update_a_space_line_and_answer_id_and_warnings(world, api):
+    booking = world.book()
+    response = api.post(
+        url(f"bookings/{booking.pk}/sessions"),
+        space(
+            world,
+            start="2030-03-04 14:00:00",
+            end="2030-03-04 16:00:00",
+            name="Afternoon",
+            setup_minutes=30,
+        ),
+        format="json",
+    )
+    body = response.json()
+    assert response.status_code == 200, body
+    assert (body["success"], body["warnings"]) == (True, [])
+    line_id = body["id"]
+    response = api.post(
+        url(f"bookings/{booking.pk}/sessions"),
+        space(world, start="2030-03-04 15:00:00", end="2030-03-04 17:00:00", id=line_id),
+        format="json",
+    )
+    assert response.json()["id"] == line_id
+    assert api.delete(url(f"bookings/{booking.pk}/sessions/{line_id}")).json() == {"success": True}
+
+
+def test_payments_are_listed_and_recorded(world, api):
+    booking = world.book()
+    response = api.post(
+        url(f"bookings/{booking.pk}/payments"),
+        {"amount": "50.00", "reference": "POS-1"},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert [p["amount"] for p in api.get(url(f"bookings/{booking.pk}/payments")).json()] == [
+        "50.00"
+    ]
+    assert api.get(url(f"bookings/{booking.pk}")).json()["balance"] == "150.00"
+
+
+def test_a_write_key_creates_but_cannot_create_approved(world):
+    writer = client_with(world.organization, "read", "write")
+    payload = {"customer_id": world.customer.pk, "spaces": [space(world)]}
+    assert writer.post(url("bookings"), payload, format="json").status_code == 201
+    payload["status"] = "approved"
+    payload["spaces"] = [space(world, start="2030-03-05 10:00:00", end="2030-03-05 12:00:00")]
+    assert writer.post(url("bookings"), payload, format="json").status_code == 403

@@ -1,0 +1,189 @@
+"""From validated API input to the services' arguments: ids resolved within the organisation.
+
+An id that does not exist in the caller's organisation is a 400 naming the field (it is
+part of the body, not the URL).
+"""
+
+from django.db.models import Model, QuerySet
+from rest_framework.exceptions import ValidationError
+
+from bookings.models import Customer, resolve_status
+from bookings.services import (
+    ContactIn,
+    CustomerIn,
+    EventLineIn,
+    ProductLineIn,
+    SpaceLineIn,
+)
+from venues.models import (
+    BookingForm,
+    Discount,
+    Event,
+    InventoryProduct,
+    Organization,
+    PaymentType,
+    Price,
+    Space,
+    SpaceLayout,
+    VatRate,
+    Venue,
+)
+
+
+def pick(queryset: QuerySet, pk, field: str) -> Model | None:
+    """The object `pk` of `queryset` (None when pk is None), else a 400 naming `field`."""
+    if pk is None:
+        return None
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise ValidationError({field: [f"No such {queryset.model._meta.verbose_name}."]})
+    return found
+
+
+def price_options(data: dict, organization: Organization, prefix: str) -> dict:
+    return {
+        "discount": pick(
+            Discount.objects.filter(organization=organization),
+            data.get("discount_id"),
+            f"{prefix}.discount_id",
+        ),
+        "use_manual_price": data.get("use_manual_price", False),
+        "manual_price_gross": data.get("manual_price_amount_gross"),
+        "manual_price_vat_rate": pick(
+            VatRate.objects.filter(organization=organization),
+            data.get("manual_price_vat_id"),
+            f"{prefix}.manual_price_vat_id",
+        ),
+        "exclude_vat": data.get("exclude_vat", False),
+    }
+
+
+def space_line(data: dict, organization: Organization, prefix: str) -> SpaceLineIn:
+    space = pick(
+        Space.objects.filter(venue__organization=organization).select_related("venue"),
+        data["space_id"],
+        f"{prefix}.space_id",
+    )
+    optional = {
+        name: data[name]
+        for name in (
+            "setup_minutes",
+            "setdown_minutes",
+            "expected_attendees",
+            "guaranteed_attendees",
+            "actual_attendees",
+        )
+        if name in data
+    }
+    return SpaceLineIn(
+        space=space,
+        layout=pick(
+            SpaceLayout.objects.filter(space=space), data.get("layout_id"), f"{prefix}.layout_id"
+        ),
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        places=data.get("places_used", 1),
+        name=data.get("name", ""),
+        signage=data.get("signage", ""),
+        show_signage=data.get("show_signage", False),
+        overrides_opening_hours=data.get("overrides_opening_hours", False),
+        **optional,
+        **price_options(data, organization, prefix),
+    )
+
+
+def event_line(data: dict, organization: Organization, prefix: str) -> EventLineIn:
+    event = pick(
+        Event.objects.filter(organization=organization), data["event_id"], f"{prefix}.event_id"
+    )
+    return EventLineIn(
+        event=event,
+        price=pick(Price.objects.filter(event=event), data.get("price_id"), f"{prefix}.price_id"),
+        quantity=data.get("quantity", 1),
+        **price_options(data, organization, prefix),
+    )
+
+
+def product_line(data: dict, organization: Organization, prefix: str) -> ProductLineIn:
+    product = pick(
+        InventoryProduct.objects.filter(organization=organization),
+        data["inventory_product_id"],
+        f"{prefix}.inventory_product_id",
+    )
+    return ProductLineIn(
+        product=product,
+        price=pick(
+            Price.objects.filter(product=product), data.get("price_id"), f"{prefix}.price_id"
+        ),
+        units=data.get("units", 1),
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        **price_options(data, organization, prefix),
+    )
+
+
+def booking_arguments(data: dict, organization: Organization) -> dict:
+    """Keyword arguments of services.booking_create for a validated BookingCreateInput."""
+    lines = {
+        "space_lines": [
+            space_line(line, organization, f"spaces.{n}") for n, line in enumerate(data["spaces"])
+        ],
+        "event_lines": [
+            event_line(line, organization, f"events.{n}") for n, line in enumerate(data["events"])
+        ],
+        "product_lines": [
+            product_line(line, organization, f"inventory_products.{n}")
+            for n, line in enumerate(data["inventory_products"])
+        ],
+    }
+    form = pick(
+        BookingForm.objects.filter(organization=organization),
+        data.get("booking_form_id"),
+        "booking_form_id",
+    )
+    venue = pick(Venue.objects.filter(organization=organization), data.get("venue_id"), "venue_id")
+    venue = venue or (form.venue if form else None)
+    if venue is None and lines["space_lines"]:
+        venue = lines["space_lines"][0].space.venue
+    if venue is None and lines["event_lines"]:
+        venue = lines["event_lines"][0].event.venue
+    if venue is None:
+        raise ValidationError({"venue_id": ["Say which venue the booking is for."]})
+
+    if data.get("customer_id") is not None:
+        customer = pick(
+            Customer.objects.filter(organization=organization), data["customer_id"], "customer_id"
+        )
+    elif data.get("customer"):
+        customer = CustomerIn(**data["customer"])
+    else:
+        raise ValidationError({"customer_id": ["Give customer_id or a customer."]})
+
+    try:
+        status = resolve_status(data.get("status") or "pending")
+    except ValueError as error:
+        raise ValidationError({"status": [str(error)]}) from None
+    if status not in ("pending", "approved"):
+        raise ValidationError({"status": ["A new booking is pending or approved."]})
+
+    contact = data.get("contact") or {}
+    return {
+        "organization": organization,
+        "venue": venue,
+        "customer": customer,
+        "booking_form": form,
+        "title": data.get("title", ""),
+        "contact": ContactIn(**contact),
+        "answers": data.get("answers"),
+        "request_note": data.get("request_note", ""),
+        "internal_note": data.get("internal_note", ""),
+        "payment_type": pick(
+            PaymentType.objects.filter(organization=organization),
+            data.get("payment_type_id"),
+            "payment_type_id",
+        ),
+        "notify_email": data.get("notify_email", True),
+        "notify_sms": data.get("notify_sms", False),
+        "approve": status == "approved",
+        **lines,
+    }
