@@ -6,9 +6,20 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from bookings.models import Booking, resolve_status
+from bookings.models import Booking, Customer, resolve_status
 from bookings.times import local_day_bounds
-from venues.models import Venue
+from venues.models import (
+    Blockout,
+    BookingForm,
+    Discount,
+    Event,
+    InventoryProduct,
+    PaymentType,
+    Price,
+    Space,
+    VatRate,
+    Venue,
+)
 
 
 class BookingFilter(django_filters.FilterSet):
@@ -68,3 +79,180 @@ class BookingFilter(django_filters.FilterSet):
             | Q(contact_email__icontains=value)
             | Q(title__icontains=value)
         )
+
+
+# -- catalogue and customers (the API's /venues, /spaces, /events … lists) -------------------
+
+
+def _local_days(queryset, venue_path: str, day: date, span) -> Q:
+    """Rows whose venue (at `venue_path`) matches `span(start, end)` of `day` in its own zone."""
+    venue_ids = queryset.order_by().values(f"{venue_path}_id")
+    condition = Q()
+    for venue in Venue.objects.filter(pk__in=venue_ids).only("pk", "timezone"):
+        start, end = local_day_bounds(day, venue.tzinfo)
+        condition |= Q(**{venue_path: venue}) & span(start, end)
+    return condition
+
+
+class VenueFilter(django_filters.FilterSet):
+    is_active = django_filters.BooleanFilter()
+    search = django_filters.CharFilter(method="filter_search", label="Name, city or slug")
+
+    class Meta:
+        model = Venue
+        fields = ["is_active"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(name__icontains=value) | Q(city__icontains=value) | Q(slug__iexact=value)
+        )
+
+
+class SpaceFilter(django_filters.FilterSet):
+    venue_id = django_filters.NumberFilter(field_name="venue_id")
+    mode = django_filters.ChoiceFilter(choices=Space.Mode.choices)
+    kind = django_filters.ChoiceFilter(choices=Space.Kind.choices)
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Space
+        fields = ["venue_id", "mode", "kind", "is_active"]
+
+
+class BlockoutFilter(django_filters.FilterSet):
+    """Blockouts of a space or venue touching the local days `from_date`..`until_date`."""
+
+    space_id = django_filters.NumberFilter(field_name="space_id")
+    venue_id = django_filters.NumberFilter(field_name="space__venue_id")
+    from_date = django_filters.DateFilter(method="filter_from", label="Ends on or after this day")
+    until_date = django_filters.DateFilter(
+        method="filter_until", label="Starts on or before this day"
+    )
+    reason = django_filters.ChoiceFilter(choices=Blockout.Reason.choices)
+
+    class Meta:
+        model = Blockout
+        fields = ["space_id", "venue_id", "from_date", "until_date", "reason"]
+
+    def filter_from(self, queryset, name, value):
+        condition = _local_days(queryset, "space__venue", value, lambda s, e: Q(ends_at__gt=s))
+        return queryset.filter(condition) if condition else queryset.none()
+
+    def filter_until(self, queryset, name, value):
+        condition = _local_days(queryset, "space__venue", value, lambda s, e: Q(starts_at__lt=e))
+        return queryset.filter(condition) if condition else queryset.none()
+
+
+class EventFilter(django_filters.FilterSet):
+    """Events by venue, space, status and the local day they start (as bookings are filtered)."""
+
+    venue_id = django_filters.NumberFilter(field_name="venue_id")
+    space_id = django_filters.NumberFilter(field_name="space_id")
+    from_start_date = django_filters.DateFilter(method="filter_from", label="Starts on or after")
+    until_start_date = django_filters.DateFilter(method="filter_until", label="Starts on or before")
+    start_date = django_filters.DateFilter(method="filter_on", label="Starts on")
+    status = django_filters.ChoiceFilter(choices=Event.Status.choices)
+    is_public = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Event
+        fields = ["venue_id", "space_id", "from_start_date", "until_start_date", "start_date"]
+
+    def _starting(self, queryset, day: date, span):
+        condition = _local_days(queryset, "venue", day, span)
+        return queryset.filter(condition) if condition else queryset.none()
+
+    def filter_from(self, queryset, name, value):
+        return self._starting(queryset, value, lambda s, e: Q(starts_at__gte=s))
+
+    def filter_until(self, queryset, name, value):
+        return self._starting(queryset, value, lambda s, e: Q(starts_at__lt=e))
+
+    def filter_on(self, queryset, name, value):
+        return self._starting(queryset, value, lambda s, e: Q(starts_at__gte=s, starts_at__lt=e))
+
+
+class InventoryProductFilter(django_filters.FilterSet):
+    venue_id = django_filters.NumberFilter(
+        method="filter_venue", label="Offered at this venue (its own and organisation-wide ones)"
+    )
+    search = django_filters.CharFilter(method="filter_search", label="Name or description")
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = InventoryProduct
+        fields = ["venue_id", "search", "is_active"]
+
+    def filter_venue(self, queryset, name, value):
+        return queryset.filter(Q(venue_id=value) | Q(venue__isnull=True))
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(description__icontains=value))
+
+
+class PriceFilter(django_filters.FilterSet):
+    event_id = django_filters.NumberFilter(field_name="event_id")
+    product_id = django_filters.NumberFilter(field_name="product_id")
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Price
+        fields = ["event_id", "product_id", "is_active"]
+
+
+class VatRateFilter(django_filters.FilterSet):
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = VatRate
+        fields = ["is_active"]
+
+
+class DiscountFilter(django_filters.FilterSet):
+    applies_to = django_filters.ChoiceFilter(choices=Discount.AppliesTo.choices)
+    code = django_filters.CharFilter(field_name="code", lookup_expr="iexact")
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Discount
+        fields = ["applies_to", "code", "is_active"]
+
+
+class PaymentTypeFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=PaymentType.Kind.choices)
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = PaymentType
+        fields = ["kind", "is_active"]
+
+
+class BookingFormFilter(django_filters.FilterSet):
+    venue_id = django_filters.NumberFilter(field_name="venue_id")
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = BookingForm
+        fields = ["venue_id", "is_active"]
+
+
+class CustomerFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label="Name, e-mail or company")
+    email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
+
+    class Meta:
+        model = Customer
+        fields = ["search", "email"]
+
+    def filter_search(self, queryset, name, value):
+        condition = Q()
+        for word in value.split():
+            condition &= (
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(company__icontains=word)
+                | Q(email__icontains=word)
+            )
+        return queryset.filter(condition)

@@ -19,3 +19,11 @@ def _static_files_without_collectstatic(settings):
 def _fast_password_hashing(settings):
     # Real hashing is slow by design; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Throttling counts live in the cache; every test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()

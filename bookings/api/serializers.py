@@ -7,6 +7,7 @@ from bookings.models import (
     STATUS_INFO,
     Booking,
     BookingStatus,
+    ChangeRequest,
     Customer,
     EventBooking,
     EventProcedure,
@@ -437,3 +438,70 @@ class PaymentInput(StrictSerializer):
     reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
     paid_at = serializers.DateTimeField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+class ChangeRequestSerializer(serializers.ModelSerializer):
+    booking_reference = serializers.CharField(source="booking.reference")
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "id",
+            "booking_id",
+            "booking_reference",
+            "status",
+            "is_cancellation",
+            "changes",
+            "request_note",
+            "submitted_by_kind",
+            "event_procedure",
+            "decided_at",
+            "decision_comment",
+            "decision_message",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ChangeDecisionInput(StrictSerializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    send_email_confirmation = serializers.BooleanField(required=False, allow_null=True)
+    send_sms_confirmation = serializers.BooleanField(required=False, allow_null=True)
+    event_procedure = serializers.ChoiceField(
+        choices=EventProcedure.choices, required=False, default=EventProcedure.CANCEL
+    )
+
+
+class PublicBookingInput(StrictSerializer):
+    """What the public booking form sends: no ids of other organisations can be reached."""
+
+    booking_form = serializers.SlugField(help_text="The booking form's slug.")
+    organization = serializers.SlugField(help_text="The organisation's slug.")
+    customer = CustomerInput()
+    contact = ContactFields(required=False)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    answers = serializers.DictField(required=False)
+    request_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    notify_sms = serializers.BooleanField(required=False, default=False)
+    spaces = SpaceLineInput(many=True, required=False, default=list)
+    inventory_products = ProductLineInput(many=True, required=False, default=list)
+    website = serializers.CharField(
+        required=False, allow_blank=True, help_text="Leave empty (a trap for robots)."
+    )
+
+
+class PublicBookingResultSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    manage_token = serializers.CharField()
+    manage_url = serializers.CharField()
+
+
+class PublicChangeInput(StrictSerializer):
+    manage_token = serializers.CharField(max_length=100)
+    cancellation = serializers.BooleanField(default=False)
+    contact = serializers.DictField(required=False)
+    answers = serializers.DictField(required=False)
+    space_lines = serializers.ListField(child=serializers.DictField(), required=False)
+    request_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)

@@ -12,7 +12,7 @@ from bookings.actors import APPROVE, WRITE
 from bookings.api import inputs
 from bookings.api import serializers as s
 from bookings.filters import BookingFilter
-from bookings.models import Booking, BookingSource, Customer, LogEntry
+from bookings.models import Booking, BookingSource, ChangeRequest, Customer, LogEntry
 from venues.api.access import actor_of, organizations_of, scoped
 from venues.models import Organization, OrganizationAPIKey, PaymentType, Venue
 
@@ -282,3 +282,58 @@ class BookingViewSet(
         """The booking's history, oldest first."""
         booking = self.get_object()
         return Response(s.LogEntrySerializer(booking.log_entries.all(), many=True).data)
+
+
+class ChangeRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Change and cancellation requests of the caller's bookings; staff decide them."""
+
+    serializer_class = s.ChangeRequestSerializer
+    lookup_value_regex = "[0-9]+"
+    filterset_fields = ["status", "booking_id", "is_cancellation"]
+    rights = {"approve": APPROVE, "deny": APPROVE}
+
+    def get_queryset(self):
+        queryset = ChangeRequest.objects.select_related("booking").order_by("created_at", "id")
+        return scoped(queryset, self.request, "booking__organization")
+
+    def organization_of(self, change_request):
+        return change_request.booking.organization
+
+    def _decide(self, service):
+        change_request = self.get_object()
+        data = s.ChangeDecisionInput(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        extra = (
+            {"event_procedure": values["event_procedure"]}
+            if service is (services.change_request_approve)
+            else {}
+        )
+        decided = service(
+            actor=actor_of(self.request),
+            change_request=change_request,
+            comment=values.get("comment", ""),
+            message=values.get("message", ""),
+            send_email=values.get("send_email_confirmation"),
+            send_sms=values.get("send_sms_confirmation"),
+            **extra,
+        )
+        return Response(s.ChangeRequestSerializer(decided).data)
+
+    @extend_schema(
+        request=s.ChangeDecisionInput, responses={200: s.ChangeRequestSerializer, 409: CONFLICT}
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Apply the request to its booking (or cancel it, for a cancellation request)."""
+        return self._decide(services.change_request_approve)
+
+    @extend_schema(
+        request=s.ChangeDecisionInput, responses={200: s.ChangeRequestSerializer, 409: CONFLICT}
+    )
+    @action(detail=True, methods=["post"])
+    def deny(self, request, pk=None):
+        """Refuse the request; the booking stays as it was."""
+        return self._decide(services.change_request_deny)

@@ -1,0 +1,553 @@
+"""Catalogue and customer endpoints: venues, spaces and what is free, blockouts, events, …
+
+Also products, prices, VAT rates, discounts, payment types, booking forms and customers.
+
+Every queryset is scoped to the caller's organisations, so another organisation's id is
+a 404. Writes build the model, run its full_clean() (field, relation and constraint
+checks) and save; the catalogue has no side effects that would need a service.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Model, Prefetch, ProtectedError, QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from bookings.actors import MANAGE, WRITE
+from bookings.api.serializers import ConflictErrorResponseSerializer
+from bookings.availability import Load, free_windows, peak_load
+from bookings.filters import (
+    BlockoutFilter,
+    BookingFormFilter,
+    CustomerFilter,
+    DiscountFilter,
+    EventFilter,
+    InventoryProductFilter,
+    PaymentTypeFilter,
+    PriceFilter,
+    SpaceFilter,
+    VatRateFilter,
+    VenueFilter,
+)
+from bookings.models import Customer, InventoryBooking
+from bookings.times import in_venue_time
+from venues.api import serializers as s
+from venues.api.access import actor_of, organizations_of, scoped
+from venues.models import (
+    Blockout,
+    BookingForm,
+    CustomField,
+    Discount,
+    Event,
+    InventoryProduct,
+    Organization,
+    OrganizationAPIKey,
+    PaymentType,
+    Price,
+    Space,
+    VatRate,
+    Venue,
+)
+
+MANAGE_CATALOGUE = {
+    "create": MANAGE,
+    "update": MANAGE,
+    "partial_update": MANAGE,
+    "destroy": MANAGE,
+}
+
+
+class InUse(exceptions.APIException):
+    """409: the object is still referred to (a customer with bookings, a venue with events)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "in_use"
+    default_detail = "This is still in use."
+
+    def __init__(self, detail: str, code: str):
+        super().__init__(detail=detail, code=code)
+
+
+IN_USE = OpenApiResponse(
+    response=ConflictErrorResponseSerializer, description="Still in use; nothing was deleted."
+)
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def organization_for_create(request, requested_id: int | None) -> Organization:
+    """Which organisation a new venue or customer belongs to.
+
+    An API key: its own. Staff of one organisation: that one. Staff of several (or a
+    superuser): the `organization_id` they name, which must be one of theirs.
+    """
+    organizations = organizations_of(request)
+    if isinstance(request.auth, OrganizationAPIKey) and requested_id is None:
+        return request.auth.organization
+    if requested_id is None:
+        only = list(organizations[:2])
+        if len(only) == 1:
+            return only[0]
+        raise exceptions.ValidationError(
+            {"organization_id": ["You belong to several organisations: name one."]}
+        )
+    organization = organizations.filter(pk=requested_id).first()
+    if organization is None:
+        raise exceptions.ValidationError({"organization_id": ["Not one of your organisations."]})
+    return organization
+
+
+def keep_organization(instance: Model, data: dict) -> None:
+    """Refuse an `organization_id` on update that differs from the object's own."""
+    requested = data.pop("organization_id", None)
+    if requested is not None and requested != instance.organization_id:
+        raise exceptions.ValidationError(
+            {"organization_id": ["This cannot move to another organisation."]}
+        )
+
+
+def save_model(instance: Model, fields: dict) -> Model:
+    """Set `fields`, run the model's own checks (fields, relations, constraints) and save."""
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    try:
+        instance.full_clean()
+    except DjangoValidationError as error:
+        messages = error.message_dict
+        if NON_FIELD_ERRORS in messages:
+            messages["non_field_errors"] = messages.pop(NON_FIELD_ERRORS)
+        raise exceptions.ValidationError(messages) from None
+    instance.save()
+    return instance
+
+
+def require_after(starts_at, ends_at, field: str = "ends_at") -> None:
+    if ends_at <= starts_at:
+        raise exceptions.ValidationError({field: ["Must be after starts_at."]})
+
+
+class CatalogueViewSet(viewsets.GenericViewSet):
+    """Numeric ids; querysets scoped to the caller's organisations through `organization_path`."""
+
+    lookup_value_regex = "[0-9]+"
+    organization_path = "organization"
+
+    def scope(self, queryset: QuerySet) -> QuerySet:
+        return scoped(queryset, self.request, self.organization_path)
+
+    def check_permissions(self, request) -> None:
+        # On a detail route the object's own organisation decides, once the scoped lookup
+        # has found it (get_object() checks the object permission): another organisation's
+        # id is a 404 even for a caller who lacks the right (a key asking to manage a venue).
+        if self.detail and (request.auth is not None or request.user.is_authenticated):
+            return
+        super().check_permissions(request)
+
+    def organization_of(self, obj) -> Organization:
+        return obj.organization
+
+    def _input(self, serializer_class, instance=None, *, partial: bool = False) -> dict:
+        serializer = serializer_class(instance, data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _answer(self, instance, status_code: int = status.HTTP_200_OK) -> Response:
+        instance = self.get_queryset().get(pk=instance.pk)
+        return Response(self.get_serializer(instance).data, status=status_code)
+
+
+# -- venues ---------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.VenueInput, responses={201: s.VenueSerializer}),
+    update=extend_schema(request=s.VenueInput, responses=s.VenueSerializer),
+    partial_update=extend_schema(request=s.VenueInput, responses=s.VenueSerializer),
+    destroy=extend_schema(responses={204: None, 409: IN_USE}),
+)
+class VenueViewSet(CatalogueViewSet, viewsets.ModelViewSet):
+    """Venues; managers create, change and delete them (API keys only read the catalogue)."""
+
+    serializer_class = s.VenueSerializer
+    filterset_class = VenueFilter
+    rights = MANAGE_CATALOGUE
+
+    def get_queryset(self):
+        return self.scope(Venue.objects.select_related("organization"))
+
+    def _check_slug(self, venue: Venue, slug: str | None) -> None:
+        if slug is None:
+            return
+        taken = Venue.objects.filter(organization=venue.organization, slug=slug)
+        if taken.exclude(pk=venue.pk).exists():
+            raise exceptions.ValidationError({"slug": ["Another venue already has this slug."]})
+
+    def create(self, request, *args, **kwargs):
+        data = self._input(s.VenueInput)
+        organization = organization_for_create(request, data.pop("organization_id", None))
+        actor_of(request).require(MANAGE, organization)
+        venue = Venue(organization=organization)
+        self._check_slug(venue, data.get("slug"))
+        save_model(venue, data)
+        return self._answer(venue, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        venue = self.get_object()
+        data = self._input(s.VenueInput, venue, partial=kwargs.get("partial", False))
+        keep_organization(venue, data)
+        self._check_slug(venue, data.get("slug"))
+        save_model(venue, data)
+        return self._answer(venue)
+
+    def destroy(self, request, *args, **kwargs):
+        venue = self.get_object()
+        try:
+            with transaction.atomic():
+                venue.delete()
+        except ProtectedError:
+            raise InUse(
+                "The venue has events, bookings or products; deactivate it instead.",
+                code="venue_in_use",
+            ) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# -- spaces and blockouts -------------------------------------------------------------------
+
+
+class SpaceViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
+    """Spaces with their layouts, and what is free in one of them."""
+
+    serializer_class = s.SpaceSerializer
+    filterset_class = SpaceFilter
+    organization_path = "venue__organization"
+
+    def get_queryset(self):
+        return self.scope(
+            Space.objects.select_related("venue__organization").prefetch_related("layouts")
+        )
+
+    def organization_of(self, obj) -> Organization:
+        return obj.venue.organization
+
+    @extend_schema(parameters=[s.SpaceAvailabilityQuery], responses=s.SpaceAvailabilitySerializer)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def availability(self, request, pk=None):
+        """Free windows for a booking of `places` people between `from` and `to` (≤ 31 days).
+
+        Opening hours, blockouts, setup/setdown and the bookings that hold the space are
+        taken into account; the blockouts touching the range are listed too.
+        """
+        space = self.get_object()
+        query = s.SpaceAvailabilityQuery(
+            data=request.query_params, context={"tz": space.venue.tzinfo}
+        )
+        query.is_valid(raise_exception=True)
+        asked = query.validated_data
+        start, end = asked["start"], asked["end"]
+        windows = free_windows(
+            space, start, end, places=asked["places"], granularity=asked["granularity"]
+        )
+        blockouts = space.blockouts.filter(starts_at__lt=end, ends_at__gt=start).order_by(
+            "starts_at"
+        )
+        body = {
+            "space_id": space.pk,
+            "venue_id": space.venue_id,
+            "timezone": space.venue.timezone,
+            "capacity": space.capacity,
+            "mode": space.mode,
+            "from": start,
+            "to": end,
+            "places": asked["places"],
+            "granularity": asked["granularity"],
+            "windows": [{"starts_at": left, "ends_at": right} for left, right in windows],
+            "blockouts": blockouts,
+        }
+        return Response(s.SpaceAvailabilitySerializer(body).data)
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.BlockoutInput, responses={201: s.BlockoutSerializer}),
+    update=extend_schema(request=s.BlockoutInput, responses=s.BlockoutSerializer),
+    partial_update=extend_schema(request=s.BlockoutInput, responses=s.BlockoutSerializer),
+)
+class BlockoutViewSet(CatalogueViewSet, viewsets.ModelViewSet):
+    """Times a space cannot be booked; a `write` key or front-desk staff may set them."""
+
+    serializer_class = s.BlockoutSerializer
+    filterset_class = BlockoutFilter
+    organization_path = "space__venue__organization"
+
+    def get_queryset(self):
+        return self.scope(Blockout.objects.select_related("space__venue__organization"))
+
+    def organization_of(self, obj) -> Organization:
+        return obj.space.venue.organization
+
+    def _fields(self, data: dict, blockout: Blockout | None = None) -> dict:
+        """The blockout's fields from validated input: space checked, times in venue time."""
+        space = blockout.space if blockout else None
+        if "space_id" in data:
+            space = (
+                scoped(
+                    Space.objects.select_related("venue__organization"),
+                    self.request,
+                    "venue__organization",
+                )
+                .filter(pk=data.pop("space_id"))
+                .first()
+            )
+            if space is None:
+                raise exceptions.ValidationError({"space_id": ["No such space."]})
+            actor_of(self.request).require(WRITE, space.venue.organization)
+        tz = space.venue.tzinfo
+        fields = {"space": space, **data}
+        for name in ("starts_at", "ends_at"):
+            value = fields.get(name, getattr(blockout, name, None))
+            fields[name] = in_venue_time(value, tz, field=name)
+        require_after(fields["starts_at"], fields["ends_at"])
+        return fields
+
+    def create(self, request, *args, **kwargs):
+        fields = self._fields(self._input(s.BlockoutInput))
+        creator = request.user if request.user.is_authenticated else None
+        blockout = save_model(Blockout(created_by=creator), fields)
+        return self._answer(blockout, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        blockout = self.get_object()
+        data = self._input(s.BlockoutInput, partial=kwargs.get("partial", False))
+        save_model(blockout, self._fields(data, blockout))
+        return self._answer(blockout)
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.EventInput, responses={201: s.EventSerializer}),
+    update=extend_schema(request=s.EventInput, responses=s.EventSerializer),
+    partial_update=extend_schema(request=s.EventInput, responses=s.EventSerializer),
+)
+class EventViewSet(
+    CatalogueViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    """Events with their prices; a `write` key or front-desk staff may create and change them.
+
+    The organisation is the venue's. The status changes only through bookings (cancel).
+    """
+
+    serializer_class = s.EventSerializer
+    filterset_class = EventFilter
+
+    def get_queryset(self):
+        return self.scope(
+            Event.objects.select_related("organization", "venue").prefetch_related("prices")
+        )
+
+    def _fields(self, data: dict, event: Event | None = None) -> dict:
+        venue = event.venue if event else None
+        if "venue_id" in data:
+            venue = (
+                scoped(Venue.objects.select_related("organization"), self.request)
+                .filter(pk=data.pop("venue_id"))
+                .first()
+            )
+            if venue is None:
+                raise exceptions.ValidationError({"venue_id": ["No such venue."]})
+            actor_of(self.request).require(WRITE, venue.organization)
+            if event and venue != event.venue and event.event_bookings.exists():
+                raise exceptions.ValidationError(
+                    {"venue_id": ["The event has bookings; it cannot move to another venue."]}
+                )
+        fields = {"venue": venue, "organization": venue.organization, **data}
+        if "space_id" in data:
+            space_id = fields.pop("space_id")
+            fields["space"] = None
+            if space_id is not None:
+                fields["space"] = Space.objects.filter(pk=space_id, venue=venue).first()
+                if fields["space"] is None:
+                    raise exceptions.ValidationError(
+                        {"space_id": ["No such space at the event's venue."]}
+                    )
+        elif event and event.space_id and event.space.venue_id != venue.pk:
+            raise exceptions.ValidationError({"space_id": ["This space is at another venue."]})
+        for name in ("starts_at", "ends_at"):
+            value = fields.get(name, getattr(event, name, None))
+            fields[name] = in_venue_time(value, venue.tzinfo, field=name)
+        require_after(fields["starts_at"], fields["ends_at"])
+        return fields
+
+    def create(self, request, *args, **kwargs):
+        event = save_model(Event(), self._fields(self._input(s.EventInput)))
+        return self._answer(event, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        event = self.get_object()
+        data = self._input(s.EventInput, partial=kwargs.get("partial", False))
+        save_model(event, self._fields(data, event))
+        return self._answer(event)
+
+
+# -- products, prices and the rest of the catalogue ----------------------------------------
+
+
+class InventoryProductViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
+    """Equipment and extras with their stock and prices, and how many units are free."""
+
+    serializer_class = s.InventoryProductSerializer
+    filterset_class = InventoryProductFilter
+
+    def get_queryset(self):
+        return self.scope(
+            InventoryProduct.objects.select_related("organization", "venue").prefetch_related(
+                "prices"
+            )
+        )
+
+    @extend_schema(parameters=[s.RangeQuery], responses=s.ProductAvailabilitySerializer)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def availability(self, request, pk=None):
+        """Units in stock, the peak held at one moment of `from`–`to`, and so the units free.
+
+        Naive times and dates are read in the product's venue's zone; a product of the
+        whole organisation has no venue, so give its times with an offset.
+        """
+        product = self.get_object()
+        tz = product.venue.tzinfo if product.venue else None
+        query = s.RangeQuery(data=request.query_params, context={"tz": tz})
+        query.is_valid(raise_exception=True)
+        start, end = query.validated_data["start"], query.validated_data["end"]
+        holders = InventoryBooking.objects.filter(
+            product=product, holds_capacity=True, occupied_from__lt=end, occupied_until__gt=start
+        )
+        loads = [Load(h.occupied_from, h.occupied_until, h.units) for h in holders]
+        held, at = peak_load(loads, start, end)
+        body = {
+            "inventory_product_id": product.pk,
+            "from": start,
+            "to": end,
+            "units_total": product.units_total,
+            "units_held": held,
+            "units_free": max(product.units_total - held, 0),
+            "peak_at": at,
+        }
+        return Response(s.ProductAvailabilitySerializer(body).data)
+
+
+class PriceViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
+    """Named prices of events and products."""
+
+    serializer_class = s.PriceSerializer
+    filterset_class = PriceFilter
+
+    def get_queryset(self):
+        return self.scope(Price.objects.select_related("organization").order_by("pk"))
+
+
+class VatRateViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.VatRateSerializer
+    filterset_class = VatRateFilter
+
+    def get_queryset(self):
+        return self.scope(VatRate.objects.select_related("organization"))
+
+
+class DiscountViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.DiscountSerializer
+    filterset_class = DiscountFilter
+
+    def get_queryset(self):
+        return self.scope(Discount.objects.select_related("organization"))
+
+
+class PaymentTypeViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.PaymentTypeSerializer
+    filterset_class = PaymentTypeFilter
+
+    def get_queryset(self):
+        return self.scope(PaymentType.objects.select_related("organization"))
+
+
+class BookingFormViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
+    """Public booking forms with their custom fields and the spaces and products offered."""
+
+    serializer_class = s.BookingFormSerializer
+    filterset_class = BookingFormFilter
+
+    def get_queryset(self):
+        return self.scope(
+            BookingForm.objects.select_related("organization").prefetch_related(
+                Prefetch("custom_fields", queryset=CustomField.objects.order_by("position", "id")),
+                Prefetch("spaces", queryset=Space.objects.only("pk").order_by("pk")),
+                Prefetch("products", queryset=InventoryProduct.objects.only("pk").order_by("pk")),
+            )
+        )
+
+
+# -- customers ------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.CustomerDetailsInput, responses={201: s.CustomerSerializer}),
+    update=extend_schema(request=s.CustomerDetailsInput, responses=s.CustomerSerializer),
+    partial_update=extend_schema(request=s.CustomerDetailsInput, responses=s.CustomerSerializer),
+    destroy=extend_schema(responses={204: None, 409: IN_USE}),
+)
+class CustomerViewSet(CatalogueViewSet, viewsets.ModelViewSet):
+    """Customers of the caller's organisation; one with bookings is never deleted."""
+
+    serializer_class = s.CustomerSerializer
+    filterset_class = CustomerFilter
+
+    def get_queryset(self):
+        return self.scope(Customer.objects.select_related("organization"))
+
+    @staticmethod
+    def _require_name(customer: Customer) -> None:
+        if not (customer.first_name or customer.last_name or customer.company):
+            raise exceptions.ValidationError({"last_name": ["Give a name or a company."]})
+
+    def _save(self, customer: Customer, data: dict) -> None:
+        for name, value in data.items():
+            setattr(customer, name, value)
+        self._require_name(customer)
+        save_model(customer, {})
+
+    def create(self, request, *args, **kwargs):
+        data = self._input(s.CustomerDetailsInput)
+        organization = organization_for_create(request, data.pop("organization_id", None))
+        actor_of(request).require(WRITE, organization)
+        customer = Customer(organization=organization)
+        self._save(customer, data)
+        return self._answer(customer, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        customer = self.get_object()
+        data = self._input(s.CustomerDetailsInput, customer, partial=kwargs.get("partial", False))
+        keep_organization(customer, data)
+        self._save(customer, data)
+        return self._answer(customer)
+
+    def destroy(self, request, *args, **kwargs):
+        customer = self.get_object()
+        refusal = InUse(
+            "The customer has bookings and cannot be deleted.", code="customer_has_bookings"
+        )
+        if customer.bookings.exists():
+            raise refusal
+        try:
+            with transaction.atomic():
+                customer.delete()
+        except ProtectedError:  # a booking arrived meanwhile
+            raise refusal from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
