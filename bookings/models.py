@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
@@ -914,3 +915,29 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} ({self.get_status_display()})"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a creating request sent with an `Idempotency-Key` header.
+
+    The same key and body again gets the same answer without creating anything; the
+    same key with another body is refused. Keyed per caller (API key, user or public
+    client address).
+    """
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="bookings_idempotency_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

@@ -13,6 +13,7 @@ from bookings import services
 from bookings.actors import Actor
 from bookings.api import inputs
 from bookings.api import serializers as s
+from bookings.api.idempotency import idempotent
 from bookings.models import Booking, BookingSource, hash_manage_token
 from bookings.services.common import manage_url
 from venues.models import BookingForm
@@ -33,6 +34,7 @@ class PublicBookingView(PublicView):
         responses={201: s.PublicBookingResultSerializer, 409: s.ConflictErrorResponseSerializer},
         auth=[],
     )
+    @idempotent
     def post(self, request):
         serializer = s.PublicBookingInput(data=request.data)
         serializer.is_valid(raise_exception=True)

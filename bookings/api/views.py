@@ -11,6 +11,7 @@ from bookings import services
 from bookings.actors import APPROVE, WRITE
 from bookings.api import inputs
 from bookings.api import serializers as s
+from bookings.api.idempotency import idempotent
 from bookings.filters import BookingFilter
 from bookings.models import Booking, BookingSource, ChangeRequest, Customer, LogEntry
 from venues.api.access import actor_of, organizations_of, scoped
@@ -109,6 +110,7 @@ class BookingViewSet(
         request=s.BookingCreateInput,
         responses={201: s.CreatedBookingSerializer, 409: CONFLICT},
     )
+    @idempotent
     def create(self, request):
         """Create a booking with any mix of space, event and product lines."""
         return self._create(dict(self._input(s.BookingCreateInput).validated_data))
@@ -118,6 +120,7 @@ class BookingViewSet(
         responses={201: s.CreatedBookingSerializer, 409: CONFLICT},
     )
     @action(detail=False, methods=["post"], url_path="spaces")
+    @idempotent
     def create_spaces(self, request):
         """Create a booking of spaces only (`spaces[]`: space_id, places_used, times, price)."""
         data = dict(self._input(s.BookingCreateInput).validated_data)
@@ -156,6 +159,7 @@ class BookingViewSet(
     @extend_schema(methods=["get"], request=None, responses=s.PaymentSerializer(many=True))
     @extend_schema(methods=["post"], request=s.PaymentInput, responses={201: s.PaymentSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    @idempotent
     def payments(self, request, pk=None):
         """The booking's payments; POST records a payment (or, negative, a refund)."""
         booking = self.get_object()
