@@ -6,7 +6,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from bookings.models import Booking, Customer, resolve_status
+from bookings.models import Booking, Customer, EventBooking, InventoryBooking, resolve_status
 from bookings.times import local_day_bounds
 from venues.models import (
     Blockout,
@@ -256,3 +256,67 @@ class CustomerFilter(django_filters.FilterSet):
                 | Q(email__icontains=word)
             )
         return queryset.filter(condition)
+
+
+def _statuses(value: str) -> list[str]:
+    try:
+        return [resolve_status(part) for part in value.split(",") if part.strip()]
+    except ValueError as error:
+        raise ValidationError({"booking_statuses": str(error)}) from None
+
+
+class EventBookingFilter(django_filters.FilterSet):
+    event_id = django_filters.NumberFilter(field_name="event_id")
+    customer_id = django_filters.NumberFilter(field_name="booking__customer_id")
+    booking_statuses = django_filters.CharFilter(method="filter_statuses")
+
+    class Meta:
+        model = EventBooking
+        fields = ["event_id", "customer_id", "booking_statuses"]
+
+    def filter_statuses(self, queryset, name, value):
+        return queryset.filter(booking__status__in=_statuses(value))
+
+
+class InventoryBookingFilter(django_filters.FilterSet):
+    """Search by customer or product name; dates are the line's start in the venue's day."""
+
+    search = django_filters.CharFilter(method="filter_search")
+    inventory_product_id = django_filters.NumberFilter(field_name="product_id")
+    customer_id = django_filters.NumberFilter(field_name="booking__customer_id")
+    booking_statuses = django_filters.CharFilter(method="filter_statuses")
+    booking_start_date = django_filters.DateFilter(method="filter_from")
+    booking_end_date = django_filters.DateFilter(method="filter_until")
+
+    class Meta:
+        model = InventoryBooking
+        fields = ["inventory_product_id", "customer_id"]
+
+    def filter_search(self, queryset, name, value):
+        condition = Q()
+        for word in value.split():
+            condition &= (
+                Q(product__name__icontains=word)
+                | Q(booking__customer__first_name__icontains=word)
+                | Q(booking__customer__last_name__icontains=word)
+                | Q(booking__customer__company__icontains=word)
+            )
+        return queryset.filter(condition)
+
+    def filter_statuses(self, queryset, name, value):
+        return queryset.filter(booking__status__in=_statuses(value))
+
+    def _by_day(self, queryset, day: date, *, after: bool):
+        condition = Q()
+        venues = Venue.objects.filter(pk__in=queryset.values("booking__venue_id"))
+        for venue in venues.only("pk", "timezone"):
+            start, end = local_day_bounds(day, venue.tzinfo)
+            span = Q(starts_at__gte=start) if after else Q(starts_at__lt=end)
+            condition |= Q(booking__venue=venue) & span
+        return queryset.filter(condition) if condition else queryset.none()
+
+    def filter_from(self, queryset, name, value):
+        return self._by_day(queryset, value, after=True)
+
+    def filter_until(self, queryset, name, value):
+        return self._by_day(queryset, value, after=False)

@@ -505,3 +505,40 @@ class PublicChangeInput(StrictSerializer):
     answers = serializers.DictField(required=False)
     space_lines = serializers.ListField(child=serializers.DictField(), required=False)
     request_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class BookingOfLineMixin(serializers.Serializer):
+    booking_id = serializers.IntegerField()
+    booking_reference = serializers.CharField(source="booking.reference")
+    booking_status = serializers.CharField(source="booking.status")
+    customer_id = serializers.IntegerField(source="booking.customer_id")
+
+
+class EventBookingResourceSerializer(BookingOfLineMixin, EventLineSerializer):
+    class Meta(EventLineSerializer.Meta):
+        fields = [
+            *EventLineSerializer.Meta.fields,
+            "booking_id",
+            "booking_reference",
+            "booking_status",
+            "customer_id",
+        ]
+
+
+class ProductBookingResourceSerializer(BookingOfLineMixin, ProductLineSerializer):
+    class Meta(ProductLineSerializer.Meta):
+        fields = [
+            *ProductLineSerializer.Meta.fields,
+            "booking_id",
+            "booking_reference",
+            "booking_status",
+            "customer_id",
+        ]
+
+
+class EventLineUpdateInput(EventLineInput):
+    client_booking_last_updated_at = serializers.DateTimeField(required=False)
+
+
+class ProductLineUpdateInput(ProductLineInput):
+    client_booking_last_updated_at = serializers.DateTimeField(required=False)

@@ -18,6 +18,46 @@ from venues.api.access import actor_of, organizations_of, scoped
 from venues.models import Organization, OrganizationAPIKey, PaymentType, Venue
 
 CONFLICT = s.ConflictErrorResponseSerializer
+BOOKING_LIST = Booking.objects.select_related(
+    "customer", "event", "organization", "venue"
+).prefetch_related("space_bookings", "event_bookings", "inventory_bookings", "payments")
+BOOKING_DETAIL = BOOKING_LIST.prefetch_related(
+    Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key"))
+)
+
+
+def organization_for_new_booking(request, data: dict) -> Organization:
+    """Where a new booking goes: the API key's organisation, or the staff member's (the
+    venue's, when they belong to several)."""
+    if isinstance(request.auth, OrganizationAPIKey):
+        return request.auth.organization
+    organizations = organizations_of(request)
+    venue_id = data.get("venue_id")
+    if venue_id is None and data.get("spaces"):
+        first = Venue.objects.filter(spaces=data["spaces"][0]["space_id"]).first()
+        venue_id = first.pk if first else None
+    if venue_id is not None:
+        venue = Venue.objects.filter(pk=venue_id, organization__in=organizations).first()
+        if venue is None:
+            raise ValidationError({"venue_id": ["No such venue."]})
+        return venue.organization
+    if organizations.count() != 1:
+        raise ValidationError({"venue_id": ["Say which venue the booking is for."]})
+    return organizations.get()
+
+
+def create_booking(request, data: dict) -> Response:
+    """Create through services.booking_create and answer the booking (201) with its token."""
+    source = BookingSource.API if isinstance(request.auth, OrganizationAPIKey) else "staff"
+    created = services.booking_create(
+        actor=actor_of(request),
+        source=source,
+        **inputs.booking_arguments(data, organization_for_new_booking(request, data)),
+    )
+    booking = scoped(BOOKING_DETAIL, request).get(pk=created.booking.pk)
+    body = s.BookingDetailSerializer(booking).data
+    body["manage_token"] = created.manage_token
+    return Response(body, status=201)
 
 
 class BookingViewSet(
@@ -44,19 +84,8 @@ class BookingViewSet(
     }
 
     def get_queryset(self):
-        queryset = (
-            Booking.objects.select_related("customer", "event", "organization", "venue")
-            .prefetch_related("space_bookings", "event_bookings", "inventory_bookings", "payments")
-            .order_by("-starts_at", "-id")
-        )
-        if self.action != "list":
-            queryset = queryset.prefetch_related(
-                Prefetch(
-                    "log_entries",
-                    queryset=LogEntry.objects.select_related("user", "api_key"),
-                )
-            )
-        return scoped(queryset, self.request)
+        queryset = BOOKING_LIST if self.action == "list" else BOOKING_DETAIL
+        return scoped(queryset.order_by("-starts_at", "-id"), self.request)
 
     def get_serializer_class(self):
         return s.BookingSerializer if self.action == "list" else s.BookingDetailSerializer
@@ -70,42 +99,6 @@ class BookingViewSet(
         serializer.is_valid(raise_exception=True)
         return serializer
 
-    def _organization(self, data: dict) -> Organization:
-        """Where a new booking goes: the API key's organisation, or the staff member's
-        (the venue's, when they belong to several)."""
-        if isinstance(self.request.auth, OrganizationAPIKey):
-            return self.request.auth.organization
-        organizations = organizations_of(self.request)
-        venue_id = data.get("venue_id")
-        if venue_id is None and data.get("spaces"):
-            first = Venue.objects.filter(spaces=data["spaces"][0]["space_id"]).first()
-            venue_id = first.pk if first else None
-        if venue_id is not None:
-            venue = Venue.objects.filter(pk=venue_id, organization__in=organizations).first()
-            if venue is None:
-                raise ValidationError({"venue_id": ["No such venue."]})
-            return venue.organization
-        if organizations.count() != 1:
-            raise ValidationError({"venue_id": ["Say which venue the booking is for."]})
-        return organizations.get()
-
-    def _create(self, data: dict) -> Response:
-        source = (
-            BookingSource.API
-            if isinstance(self.request.auth, OrganizationAPIKey)
-            else (BookingSource.STAFF)
-        )
-        organization = self._organization(data)
-        created = services.booking_create(
-            actor=actor_of(self.request),
-            source=source,
-            **inputs.booking_arguments(data, organization),
-        )
-        booking = self.get_queryset().get(pk=created.booking.pk)
-        body = s.BookingDetailSerializer(booking).data
-        body["manage_token"] = created.manage_token
-        return Response(body, status=201)
-
     @extend_schema(
         request=s.BookingCreateInput,
         responses={201: s.CreatedBookingSerializer, 409: CONFLICT},
@@ -113,7 +106,7 @@ class BookingViewSet(
     @idempotent
     def create(self, request):
         """Create a booking with any mix of space, event and product lines."""
-        return self._create(dict(self._input(s.BookingCreateInput).validated_data))
+        return create_booking(self.request, dict(self._input(s.BookingCreateInput).validated_data))
 
     @extend_schema(
         request=s.BookingCreateInput,
@@ -126,7 +119,7 @@ class BookingViewSet(
         data = dict(self._input(s.BookingCreateInput).validated_data)
         if data["events"] or data["inventory_products"] or not data["spaces"]:
             raise ValidationError({"spaces": ["Give spaces[] (and no other lines) here."]})
-        return self._create(data)
+        return create_booking(self.request, data)
 
     @extend_schema(
         request=s.SpaceLineInput,

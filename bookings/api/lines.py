@@ -1,0 +1,115 @@
+"""Event-ticket and inventory-product lines as resources of their own (the partner API's
+"event bookings" and "inventory product bookings"): list, create, get, update."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from bookings import services
+from bookings.actors import WRITE
+from bookings.api import inputs
+from bookings.api import serializers as s
+from bookings.api.idempotency import idempotent
+from bookings.api.views import CONFLICT, create_booking
+from bookings.filters import EventBookingFilter, InventoryBookingFilter
+from bookings.models import EventBooking, InventoryBooking
+from venues.api.access import actor_of, scoped
+
+
+class LineViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Lines of one kind; creating makes a booking with such lines only."""
+
+    lookup_value_regex = "[0-9]+"
+    rights = {"create": WRITE, "update": WRITE}
+    lines_field: str  # the BookingCreateInput list this resource creates
+    update_input: type
+    save_line = None
+
+    def organization_of(self, line):
+        return line.booking.organization
+
+    def get_queryset(self):
+        queryset = self.queryset.select_related("booking").order_by("-booking__starts_at", "-id")
+        return scoped(queryset, self.request, "booking__organization")
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = s.BookingCreateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        others = {"spaces", "events", "inventory_products"} - {self.lines_field}
+        if not data[self.lines_field] or any(data[name] for name in others):
+            raise ValidationError({self.lines_field: [f"Give {self.lines_field}[] (only)."]})
+        return create_booking(request, data)
+
+    def update(self, request, *args, **kwargs):
+        line = self.get_object()
+        serializer = self.update_input(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        saved = self.save_line(
+            actor=actor_of(request),
+            booking=line.booking,
+            line_id=line.pk,
+            line=self.line_input(data, line.booking.organization),
+            client_updated_at=data.get("client_booking_last_updated_at"),
+        )
+        return self.retrieve_line(saved.line.pk)
+
+    def retrieve_line(self, pk):
+        return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data)
+
+
+@extend_schema(
+    request=s.BookingCreateInput,
+    responses={201: s.CreatedBookingSerializer, 409: CONFLICT},
+    methods=["POST"],
+)
+@extend_schema(
+    request=s.EventLineUpdateInput,
+    responses={200: s.EventBookingResourceSerializer, 409: CONFLICT},
+    methods=["PUT"],
+)
+class EventBookingViewSet(LineViewSet):
+    """Event tickets of the caller's bookings (filters: event, customer, booking statuses)."""
+
+    queryset = EventBooking.objects.select_related("event", "price")
+    serializer_class = s.EventBookingResourceSerializer
+    filterset_class = EventBookingFilter
+    lines_field = "events"
+    update_input = s.EventLineUpdateInput
+    save_line = staticmethod(services.event_line_save)
+
+    def line_input(self, data, organization):
+        return inputs.event_line(data, organization, "line")
+
+
+@extend_schema(
+    request=s.BookingCreateInput,
+    responses={201: s.CreatedBookingSerializer, 409: CONFLICT},
+    methods=["POST"],
+)
+@extend_schema(
+    request=s.ProductLineUpdateInput,
+    responses={200: s.ProductBookingResourceSerializer, 409: CONFLICT},
+    methods=["PUT"],
+)
+class InventoryBookingViewSet(LineViewSet):
+    """Inventory products of the caller's bookings (search by customer or product name;
+    filters: product, customer, booking statuses, start dates in the venue's day)."""
+
+    queryset = InventoryBooking.objects.select_related("product", "price")
+    serializer_class = s.ProductBookingResourceSerializer
+    filterset_class = InventoryBookingFilter
+    lines_field = "inventory_products"
+    update_input = s.ProductLineUpdateInput
+    save_line = staticmethod(services.product_line_save)
+
+    def line_input(self, data, organization):
+        return inputs.product_line(data, organization, "line")
