@@ -3,10 +3,18 @@
 from datetime import date
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from bookings.models import Booking, Customer, EventBooking, InventoryBooking, resolve_status
+from bookings.models import (
+    Booking,
+    ChangeRequest,
+    Customer,
+    EventBooking,
+    InventoryBooking,
+    resolve_status,
+)
 from bookings.times import local_day_bounds
 from venues.models import (
     Blockout,
@@ -21,13 +29,26 @@ from venues.models import (
     Venue,
 )
 
+MAX_ID = 2**63 - 1  # the largest id a 64-bit database column holds
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A numeric id: a whole number from 1 to MAX_ID, else a 400 naming the filter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
 
 class BookingFilter(django_filters.FilterSet):
     from_start_date = django_filters.DateFilter(method="filter_from", label="Starts on or after")
     until_start_date = django_filters.DateFilter(method="filter_until", label="Starts on or before")
     start_date = django_filters.DateFilter(method="filter_on", label="Starts on")
-    venue_id = django_filters.NumberFilter(field_name="venue_id")
-    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    venue_id = IdFilter(field_name="venue_id")
+    customer_id = IdFilter(field_name="customer_id")
     status = django_filters.CharFilter(method="filter_status", label="Status (or alias)")
     search = django_filters.CharFilter(method="filter_search", label="Reference, name or e-mail")
 
@@ -110,7 +131,7 @@ class VenueFilter(django_filters.FilterSet):
 
 
 class SpaceFilter(django_filters.FilterSet):
-    venue_id = django_filters.NumberFilter(field_name="venue_id")
+    venue_id = IdFilter(field_name="venue_id")
     mode = django_filters.ChoiceFilter(choices=Space.Mode.choices)
     kind = django_filters.ChoiceFilter(choices=Space.Kind.choices)
     is_active = django_filters.BooleanFilter()
@@ -123,8 +144,8 @@ class SpaceFilter(django_filters.FilterSet):
 class BlockoutFilter(django_filters.FilterSet):
     """Blockouts of a space or venue touching the local days `from_date`..`until_date`."""
 
-    space_id = django_filters.NumberFilter(field_name="space_id")
-    venue_id = django_filters.NumberFilter(field_name="space__venue_id")
+    space_id = IdFilter(field_name="space_id")
+    venue_id = IdFilter(field_name="space__venue_id")
     from_date = django_filters.DateFilter(method="filter_from", label="Ends on or after this day")
     until_date = django_filters.DateFilter(
         method="filter_until", label="Starts on or before this day"
@@ -147,8 +168,8 @@ class BlockoutFilter(django_filters.FilterSet):
 class EventFilter(django_filters.FilterSet):
     """Events by venue, space, status and the local day they start (as bookings are filtered)."""
 
-    venue_id = django_filters.NumberFilter(field_name="venue_id")
-    space_id = django_filters.NumberFilter(field_name="space_id")
+    venue_id = IdFilter(field_name="venue_id")
+    space_id = IdFilter(field_name="space_id")
     from_start_date = django_filters.DateFilter(method="filter_from", label="Starts on or after")
     until_start_date = django_filters.DateFilter(method="filter_until", label="Starts on or before")
     start_date = django_filters.DateFilter(method="filter_on", label="Starts on")
@@ -174,7 +195,7 @@ class EventFilter(django_filters.FilterSet):
 
 
 class InventoryProductFilter(django_filters.FilterSet):
-    venue_id = django_filters.NumberFilter(
+    venue_id = IdFilter(
         method="filter_venue", label="Offered at this venue (its own and organisation-wide ones)"
     )
     search = django_filters.CharFilter(method="filter_search", label="Name or description")
@@ -193,8 +214,8 @@ class InventoryProductFilter(django_filters.FilterSet):
 
 
 class PriceFilter(django_filters.FilterSet):
-    event_id = django_filters.NumberFilter(field_name="event_id")
-    product_id = django_filters.NumberFilter(field_name="product_id")
+    event_id = IdFilter(field_name="event_id")
+    product_id = IdFilter(field_name="product_id")
     is_active = django_filters.BooleanFilter()
 
     class Meta:
@@ -230,7 +251,7 @@ class PaymentTypeFilter(django_filters.FilterSet):
 
 
 class BookingFormFilter(django_filters.FilterSet):
-    venue_id = django_filters.NumberFilter(field_name="venue_id")
+    venue_id = IdFilter(field_name="venue_id")
     is_active = django_filters.BooleanFilter()
 
     class Meta:
@@ -266,8 +287,8 @@ def _statuses(value: str) -> list[str]:
 
 
 class EventBookingFilter(django_filters.FilterSet):
-    event_id = django_filters.NumberFilter(field_name="event_id")
-    customer_id = django_filters.NumberFilter(field_name="booking__customer_id")
+    event_id = IdFilter(field_name="event_id")
+    customer_id = IdFilter(field_name="booking__customer_id")
     booking_statuses = django_filters.CharFilter(method="filter_statuses")
 
     class Meta:
@@ -282,8 +303,8 @@ class InventoryBookingFilter(django_filters.FilterSet):
     """Search by customer or product name; dates are the line's start in the venue's day."""
 
     search = django_filters.CharFilter(method="filter_search")
-    inventory_product_id = django_filters.NumberFilter(field_name="product_id")
-    customer_id = django_filters.NumberFilter(field_name="booking__customer_id")
+    inventory_product_id = IdFilter(field_name="product_id")
+    customer_id = IdFilter(field_name="booking__customer_id")
     booking_statuses = django_filters.CharFilter(method="filter_statuses")
     booking_start_date = django_filters.DateFilter(method="filter_from")
     booking_end_date = django_filters.DateFilter(method="filter_until")
@@ -320,3 +341,11 @@ class InventoryBookingFilter(django_filters.FilterSet):
 
     def filter_until(self, queryset, name, value):
         return self._by_day(queryset, value, after=False)
+
+
+class ChangeRequestFilter(django_filters.FilterSet):
+    booking_id = IdFilter(field_name="booking_id")
+
+    class Meta:
+        model = ChangeRequest
+        fields = ["status", "booking_id", "is_cancellation"]

@@ -8,7 +8,7 @@ Every error answers {"type": ..., "errors": [{"code", "detail", "attr"}]}; a con
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_fsm import ConcurrentTransition
-from drf_standardized_errors import formatter, handler
+from drf_standardized_errors import formatter, handler, openapi, openapi_serializers
 from rest_framework import exceptions, status
 
 from bookings import errors
@@ -68,3 +68,19 @@ class ExceptionFormatter(formatter.ExceptionFormatter):
         body = super().format_error_response(error_response)
         body.update(getattr(self.exc, "extra", {}))
         return body
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Documents every 400 as what it is: a list of errors whose `attr` is a field path.
+
+    The library would enumerate field names and codes from the input serializer, but
+    the services also validate (answers of custom fields, "space_lines.0.starts_at",
+    form policy) with their own field paths and codes.
+    """
+
+    def _get_serializer_for_validation_error_response(self):
+        return openapi_serializers.ValidationErrorResponseSerializer
+
+    def _should_add_validation_error_response(self) -> bool:
+        # Query parameters are validated too (availability ranges, dates), not only bodies.
+        return True

@@ -19,6 +19,16 @@ from bookings.models import (
 from bookings.pricing import vat_breakdown
 from venues.models import Event
 
+
+class IdField(serializers.IntegerField):
+    """A numeric id: a whole number from 1 to the largest a 64-bit column holds."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)
+
+
 # -- output ---------------------------------------------------------------------------------
 
 
@@ -77,7 +87,7 @@ class EventLineSerializer(serializers.ModelSerializer):
 
 
 class ProductLineSerializer(serializers.ModelSerializer):
-    inventory_product_id = serializers.IntegerField(source="product_id")
+    inventory_product_id = IdField(source="product_id")
 
     class Meta:
         model = InventoryBooking
@@ -255,7 +265,7 @@ class ConflictSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField(allow_null=True)
     ends_at = serializers.DateTimeField(allow_null=True)
     other_booking = serializers.CharField(allow_null=True)
-    blockout_id = serializers.IntegerField(allow_null=True)
+    blockout_id = IdField(allow_null=True)
 
 
 class ConflictErrorResponseSerializer(serializers.Serializer):
@@ -275,16 +285,21 @@ class SuccessSerializer(serializers.Serializer):
 # -- input ----------------------------------------------------------------------------------
 
 
+def refuse_unknown_fields(serializer: serializers.Serializer, data) -> None:
+    """A typo in a field name is an error naming the field, not silently ignored."""
+    if isinstance(data, dict):
+        unknown = set(data) - set(serializer.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown field."] for name in sorted(unknown)}
+            )
+
+
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, so a typo is an error rather than ignored."""
+    """Refuses fields it does not know."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = set(data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["Unknown field."] for name in sorted(unknown)}
-                )
+        refuse_unknown_fields(self, data)
         return super().to_internal_value(data)
 
 
@@ -323,7 +338,7 @@ class StatusInput(StrictSerializer):
 
 
 class ContactInput(StrictSerializer):
-    customer_id = serializers.IntegerField(required=False)
+    customer_id = IdField(required=False)
     contact_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
@@ -341,9 +356,9 @@ class VenueDateTimeField(serializers.DateTimeField):
 
 
 class LinePriceInput(StrictSerializer):
-    discount_id = serializers.IntegerField(required=False, allow_null=True)
+    discount_id = IdField(required=False, allow_null=True)
     use_manual_price = serializers.BooleanField(required=False, default=False)
-    manual_price_vat_id = serializers.IntegerField(required=False, allow_null=True)
+    manual_price_vat_id = IdField(required=False, allow_null=True)
     manual_price_amount_gross = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
     )
@@ -351,9 +366,9 @@ class LinePriceInput(StrictSerializer):
 
 
 class SpaceLineInput(LinePriceInput):
-    id = serializers.IntegerField(required=False, help_text="A line to update (sessions).")
-    space_id = serializers.IntegerField()
-    layout_id = serializers.IntegerField(required=False, allow_null=True)
+    id = IdField(required=False, help_text="A line to update (sessions).")
+    space_id = IdField()
+    layout_id = IdField(required=False, allow_null=True)
     places_used = serializers.IntegerField(min_value=1, max_value=100000, default=1)
     starts_at = VenueDateTimeField()
     ends_at = VenueDateTimeField()
@@ -369,14 +384,14 @@ class SpaceLineInput(LinePriceInput):
 
 
 class EventLineInput(LinePriceInput):
-    event_id = serializers.IntegerField()
-    price_id = serializers.IntegerField(required=False, allow_null=True)
+    event_id = IdField()
+    price_id = IdField(required=False, allow_null=True)
     quantity = serializers.IntegerField(min_value=1, max_value=10000, default=1)
 
 
 class ProductLineInput(LinePriceInput):
-    inventory_product_id = serializers.IntegerField()
-    price_id = serializers.IntegerField(required=False, allow_null=True)
+    inventory_product_id = IdField()
+    price_id = IdField(required=False, allow_null=True)
     units = serializers.IntegerField(min_value=1, max_value=100000, default=1)
     starts_at = VenueDateTimeField()
     ends_at = VenueDateTimeField()
@@ -399,11 +414,11 @@ class ContactFields(StrictSerializer):
 class BookingCreateInput(StrictSerializer):
     """A booking with any mix of lines: `spaces`, `events`, `inventory_products`."""
 
-    customer_id = serializers.IntegerField(required=False)
+    customer_id = IdField(required=False)
     customer = CustomerInput(required=False)
-    venue_id = serializers.IntegerField(required=False)
-    booking_form_id = serializers.IntegerField(required=False, allow_null=True)
-    payment_type_id = serializers.IntegerField(required=False, allow_null=True)
+    venue_id = IdField(required=False)
+    booking_form_id = IdField(required=False, allow_null=True)
+    payment_type_id = IdField(required=False, allow_null=True)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     internal_note = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     request_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
@@ -428,13 +443,13 @@ class CreatedBookingSerializer(BookingDetailSerializer):
 
 class SessionResultSerializer(serializers.Serializer):
     success = serializers.BooleanField()
-    id = serializers.IntegerField()
+    id = IdField()
     warnings = serializers.ListField(child=serializers.CharField())
 
 
 class PaymentInput(StrictSerializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    payment_type_id = serializers.IntegerField(required=False, allow_null=True)
+    payment_type_id = IdField(required=False, allow_null=True)
     reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
     paid_at = serializers.DateTimeField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=255)
@@ -508,10 +523,10 @@ class PublicChangeInput(StrictSerializer):
 
 
 class BookingOfLineMixin(serializers.Serializer):
-    booking_id = serializers.IntegerField()
+    booking_id = IdField()
     booking_reference = serializers.CharField(source="booking.reference")
     booking_status = serializers.CharField(source="booking.status")
-    customer_id = serializers.IntegerField(source="booking.customer_id")
+    customer_id = IdField(source="booking.customer_id")
 
 
 class EventBookingResourceSerializer(BookingOfLineMixin, EventLineSerializer):

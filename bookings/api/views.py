@@ -12,7 +12,7 @@ from bookings.actors import APPROVE, WRITE
 from bookings.api import inputs
 from bookings.api import serializers as s
 from bookings.api.idempotency import idempotent
-from bookings.filters import BookingFilter
+from bookings.filters import BookingFilter, ChangeRequestFilter
 from bookings.models import Booking, BookingSource, ChangeRequest, Customer, LogEntry
 from venues.api.access import actor_of, organizations_of, scoped
 from venues.models import Organization, OrganizationAPIKey, PaymentType, Venue
@@ -288,7 +288,7 @@ class ChangeRequestViewSet(
 
     serializer_class = s.ChangeRequestSerializer
     lookup_value_regex = "[0-9]+"
-    filterset_fields = ["status", "booking_id", "is_cancellation"]
+    filterset_class = ChangeRequestFilter
     rights = {"approve": APPROVE, "deny": APPROVE}
 
     def get_queryset(self):

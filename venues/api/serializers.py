@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bookings.api.serializers import StrictSerializer
+from bookings.api.serializers import IdField, StrictSerializer, refuse_unknown_fields
 from bookings.models import Customer
 from bookings.times import in_venue_time, local_day_bounds
 from venues.models import (
@@ -37,12 +37,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer that refuses fields it does not know, as StrictSerializer does."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = set(data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["Unknown field."] for name in sorted(unknown)}
-                )
+        refuse_unknown_fields(self, data)
         return super().to_internal_value(data)
 
 
@@ -296,8 +291,8 @@ class RangeSerializer(serializers.Serializer):
 
 
 class SpaceAvailabilitySerializer(RangeSerializer):
-    space_id = serializers.IntegerField()
-    venue_id = serializers.IntegerField()
+    space_id = IdField()
+    venue_id = IdField()
     timezone = serializers.CharField()
     capacity = serializers.IntegerField()
     mode = serializers.ChoiceField(choices=Space.Mode.choices)
@@ -308,7 +303,7 @@ class SpaceAvailabilitySerializer(RangeSerializer):
 
 
 class ProductAvailabilitySerializer(RangeSerializer):
-    inventory_product_id = serializers.IntegerField()
+    inventory_product_id = IdField()
     units_total = serializers.IntegerField()
     units_held = serializers.IntegerField(help_text="Peak units held at one moment of the range.")
     units_free = serializers.IntegerField(help_text="Units free over the whole range.")
@@ -319,7 +314,7 @@ class ProductAvailabilitySerializer(RangeSerializer):
 
 
 class VenueInput(StrictModelSerializer):
-    organization_id = serializers.IntegerField(
+    organization_id = IdField(
         required=False, help_text="Needed on create only by staff of several organisations."
     )
 
@@ -344,7 +339,7 @@ class VenueInput(StrictModelSerializer):
 
 
 class CustomerDetailsInput(StrictModelSerializer):
-    organization_id = serializers.IntegerField(
+    organization_id = IdField(
         required=False, help_text="Needed on create only by staff of several organisations."
     )
 
@@ -354,7 +349,7 @@ class CustomerDetailsInput(StrictModelSerializer):
 
 
 class BlockoutInput(StrictSerializer):
-    space_id = serializers.IntegerField()
+    space_id = IdField()
     starts_at = VenueTimeField(help_text="ISO 8601 with offset, or naive in the venue's zone.")
     ends_at = VenueTimeField(help_text="ISO 8601 with offset, or naive in the venue's zone.")
     reason = serializers.ChoiceField(
@@ -364,8 +359,8 @@ class BlockoutInput(StrictSerializer):
 
 
 class EventInput(StrictSerializer):
-    venue_id = serializers.IntegerField()
-    space_id = serializers.IntegerField(required=False, allow_null=True)
+    venue_id = IdField()
+    space_id = IdField(required=False, allow_null=True)
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True)
