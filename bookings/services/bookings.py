@@ -596,6 +596,29 @@ def booking_cancel(
     else:
         actor.require(APPROVE, booking.organization)
     check_fresh(booking, client_updated_at)
+    cancel_booking(
+        booking, actor, event_procedure=event_procedure, comment=comment, message=message
+    )
+    notify_customer(
+        booking,
+        Notification.Kind.CANCELED,
+        message=message,
+        send_email=send_email,
+        send_sms=send_sms,
+    )
+    return booking
+
+
+def cancel_booking(
+    booking: Booking,
+    actor: Actor,
+    *,
+    event_procedure: str = EventProcedure.CANCEL,
+    comment: str = "",
+    message: str = "",
+) -> None:
+    """The cancel step every cancelling service shares (the booking is locked, the actor
+    checked): the move, the Event procedure, the log entry. No notification."""
     if event_procedure not in EventProcedure.values:
         raise ValidationError(
             {"event_procedure": f"Choose one of {', '.join(EventProcedure.values)}."}
@@ -614,14 +637,6 @@ def booking_cancel(
         message=message,
         data={"event_procedure": event_procedure},
     )
-    notify_customer(
-        booking,
-        Notification.Kind.CANCELED,
-        message=message,
-        send_email=send_email,
-        send_sms=send_sms,
-    )
-    return booking
 
 
 def apply_event_procedure(booking: Booking, event_procedure: str) -> None:

@@ -28,7 +28,7 @@ from bookings.models import (
     Notification,
 )
 from bookings.sanitize import sanitize_note
-from bookings.services.bookings import apply_event_procedure, require_customer_may_cancel
+from bookings.services.bookings import cancel_booking, require_customer_may_cancel
 from bookings.services.common import (
     Lines,
     check_fit,
@@ -203,10 +203,7 @@ def change_request_submit(
         if is_cancellation:
             if actor.kind == ActorKind.CUSTOMER:
                 require_customer_may_cancel(booking, actor)
-            from_status = booking.status
-            booking.cancel()
-            booking.save()
-            write_log(booking, LogEntry.Action.CANCELED, actor, from_status=from_status)
+            cancel_booking(booking, actor)
         else:
             apply_changes(booking, normalized, lock=False)
         change_request.approve()
@@ -243,6 +240,31 @@ def _decided(change_request: ChangeRequest, name: str) -> None:
         raise TransitionNotAllowed(current=change_request.status, requested=name, allowed=[])
 
 
+def _record_decision(
+    change_request, booking, actor, action, kind, comment, message, send_email, send_sms
+) -> None:
+    """Save who decided and why, log it and tell the customer (approve and deny alike)."""
+    change_request.decided_by = actor.user
+    change_request.decision_comment, change_request.decision_message = comment, message
+    change_request.save()
+    write_log(
+        booking,
+        action,
+        actor,
+        comment=comment,
+        message=message,
+        data={"change_request": change_request.pk},
+    )
+    notify_customer(
+        booking,
+        kind,
+        message=message,
+        change_request=change_request,
+        send_email=send_email,
+        send_sms=send_sms,
+    )
+
+
 @transaction.atomic
 def change_request_approve(
     *,
@@ -261,41 +283,21 @@ def change_request_approve(
     actor.require(APPROVE, booking.organization)
     _decided(change_request, "approve")
     if change_request.is_cancellation:
-        if event_procedure not in EventProcedure.values:
-            raise ValidationError({"event_procedure": "Choose cancel or delete."})
-        from_status = booking.status
-        booking.cancel()
-        apply_event_procedure(booking, event_procedure)
-        booking.save()
-        write_log(
-            booking,
-            LogEntry.Action.CANCELED,
-            actor,
-            from_status=from_status,
-            data={"event_procedure": event_procedure},
-        )
+        cancel_booking(booking, actor, event_procedure=event_procedure)
         change_request.event_procedure = event_procedure
     else:
         apply_changes(booking, change_request.changes, lock=booking.holds_capacity)
     change_request.approve()
-    change_request.decided_by = actor.user
-    change_request.decision_comment, change_request.decision_message = comment, message
-    change_request.save()
-    write_log(
+    _record_decision(
+        change_request,
         booking,
-        LogEntry.Action.CHANGE_APPROVED,
         actor,
-        comment=comment,
-        message=message,
-        data={"change_request": change_request.pk},
-    )
-    notify_customer(
-        booking,
+        LogEntry.Action.CHANGE_APPROVED,
         Notification.Kind.CHANGE_APPROVED,
-        message=message,
-        change_request=change_request,
-        send_email=send_email,
-        send_sms=send_sms,
+        comment,
+        message,
+        send_email,
+        send_sms,
     )
     return change_request
 
@@ -315,24 +317,16 @@ def change_request_deny(
     actor.require(APPROVE, booking.organization)
     _decided(change_request, "deny")
     change_request.deny()
-    change_request.decided_by = actor.user
-    change_request.decision_comment, change_request.decision_message = comment, message
-    change_request.save()
-    write_log(
+    _record_decision(
+        change_request,
         booking,
-        LogEntry.Action.CHANGE_DENIED,
         actor,
-        comment=comment,
-        message=message,
-        data={"change_request": change_request.pk},
-    )
-    notify_customer(
-        booking,
+        LogEntry.Action.CHANGE_DENIED,
         Notification.Kind.CHANGE_DENIED,
-        message=message,
-        change_request=change_request,
-        send_email=send_email,
-        send_sms=send_sms,
+        comment,
+        message,
+        send_email,
+        send_sms,
     )
     return change_request
 

@@ -199,3 +199,14 @@ def test_a_request_with_a_bad_time_names_the_time(world):
             actor=customer, booking=booking, changes=later(booking, starts_at="tomorrow")
         )
     assert "space_lines.0.starts_at" in refused.value.message_dict
+
+
+def test_a_cancellation_request_for_guests_already_arrived_is_refused_cleanly(world):
+    booking, customer = public(world, approve=True)
+    request = services.change_request_submit(actor=customer, booking=booking, is_cancellation=True)
+    services.booking_arrive(actor=world.actors["front_desk"], booking=booking)
+    with pytest.raises(TransitionNotAllowed, match="cannot become canceled"):
+        services.change_request_approve(actor=world.actors["approver"], change_request=request)
+    booking.refresh_from_db()
+    assert booking.status == "arrived"
+    assert ChangeRequest.objects.get(pk=request.pk).status == "pending"
