@@ -116,7 +116,7 @@ def check_space_line(
                 label,
                 "blockout",
                 f"{space.name} is blocked ({blockout.get_reason_display().lower()}) "
-                f"{_span(blockout.starts_at, blockout.ends_at, tz)}.",
+                f"{span_text(blockout.starts_at, blockout.ends_at, tz)}.",
                 blockout.starts_at,
                 blockout.ends_at,
                 blockout_id=blockout.pk,
@@ -131,7 +131,8 @@ def check_space_line(
             Conflict(
                 label,
                 "opening_hours",
-                f"{space.venue.name} is not open all of {_span(line.starts_at, line.ends_at, tz)}.",
+                f"{space.venue.name} is not open all of "
+                f"{span_text(line.starts_at, line.ends_at, tz)}.",
                 line.starts_at,
                 line.ends_at,
             )
@@ -159,7 +160,7 @@ def check_space_line(
                     label,
                     "space_taken",
                     f"{space.name} is taken by {load.reference} "
-                    f"{_span(load.starts_at, load.ends_at, tz)} (setup and setdown included).",
+                    f"{span_text(load.starts_at, load.ends_at, tz)} (setup and setdown included).",
                     load.starts_at,
                     load.ends_at,
                     other_booking="" if load.reference == "this booking" else load.reference,
@@ -337,7 +338,8 @@ def free_windows(
 # -- small helpers ---------------------------------------------------------------------------
 
 
-def _span(start: datetime, end: datetime, tz) -> str:
+def span_text(start: datetime, end: datetime, tz) -> str:
+    """A range in the venue's time: 'from 2026-05-01 09:00 to 12:00 (Europe/Amsterdam)'."""
     start, end = timezone.localtime(start, tz), timezone.localtime(end, tz)
     end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
     return f"from {start:%Y-%m-%d %H:%M} to {end_text} ({tz.key})"

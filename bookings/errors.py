@@ -94,3 +94,13 @@ class BookingClosed(BookingError):
     def __init__(self, status: str) -> None:
         super().__init__(f"A {status.replace('_', '-')} booking can no longer be changed.")
         self.status = status
+
+
+class InUse(BookingError):
+    """The object is still referred to (a customer with bookings, a venue with events)."""
+
+    code = "in_use"
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code

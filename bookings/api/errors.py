@@ -5,7 +5,7 @@ Every error answers {"type": ..., "errors": [{"code", "detail", "attr"}]}; a con
 "allowed" (the legal next statuses).
 """
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_fsm import ConcurrentTransition
 from drf_standardized_errors import formatter, handler, openapi, openapi_serializers
@@ -38,7 +38,7 @@ def _as_api_exception(exc: Exception) -> Exception:
             detail=str(exc),
             extra={"current": exc.current, "allowed": exc.allowed},
         )
-    if isinstance(exc, errors.StaleBooking | errors.BookingClosed):
+    if isinstance(exc, errors.StaleBooking | errors.BookingClosed | errors.InUse):
         return DomainError(status_code=status.HTTP_409_CONFLICT, code=exc.code, detail=str(exc))
     if isinstance(exc, ConcurrentTransition):
         return DomainError(
@@ -52,6 +52,8 @@ def _as_api_exception(exc: Exception) -> Exception:
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+        if NON_FIELD_ERRORS in detail:
+            detail["non_field_errors"] = detail.pop(NON_FIELD_ERRORS)
         return exceptions.ValidationError(detail=detail)
     if isinstance(exc, ObjectDoesNotExist):
         return exceptions.NotFound()

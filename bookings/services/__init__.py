@@ -3,7 +3,6 @@
 from bookings.services.bookings import (
     ContactIn,
     CreatedBooking,
-    CustomerIn,
     EventLineIn,
     ProductLineIn,
     SpaceLineIn,
@@ -17,7 +16,6 @@ from bookings.services.bookings import (
     booking_seat,
     booking_set_status,
     booking_update_contact,
-    customer_find_or_create,
     payment_record,
 )
 from bookings.services.change_requests import (
@@ -25,6 +23,12 @@ from bookings.services.change_requests import (
     change_request_deny,
     change_request_submit,
     change_request_withdraw,
+)
+from bookings.services.customers import (
+    CustomerIn,
+    customer_delete,
+    customer_find_or_create,
+    customer_save,
 )
 from bookings.services.lines import (
     SavedLine,
@@ -51,7 +55,9 @@ __all__ = [
     "booking_seat",
     "booking_set_status",
     "booking_update_contact",
+    "customer_delete",
     "customer_find_or_create",
+    "customer_save",
     "payment_record",
     "SavedLine",
     "change_request_approve",

@@ -46,6 +46,7 @@ from bookings.services.common import (
     save_lines,
     write_log,
 )
+from bookings.services.customers import CustomerIn, customer_find_or_create
 from bookings.times import in_venue_time
 from venues.models import (
     BookingForm,
@@ -116,17 +117,6 @@ class ContactIn:
     name: str = ""
     email: str = ""
     phone: str = ""
-
-
-@dataclass
-class CustomerIn:
-    """A customer as the form or API gives them; matched by e-mail within the organisation."""
-
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
-    phone: str = ""
-    company: str = ""
 
 
 @dataclass
@@ -328,41 +318,6 @@ def booking_create(
     if public or not approve:
         notifications.queue(booking=booking, kind=Notification.Kind.STAFF_NEW_REQUEST)
     return CreatedBooking(booking=booking, manage_token=token)
-
-
-def customer_find_or_create(*, organization: Organization, customer: CustomerIn) -> Customer:
-    """The organisation's customer with this e-mail (case-insensitive), or a new one.
-
-    An existing customer keeps their details; the booking's contact fields carry what
-    differs for this booking.
-    """
-    email = customer.email.strip()
-    if email:
-        existing = (
-            Customer.objects.filter(organization=organization, email__iexact=email)
-            .order_by("pk")
-            .first()
-        )
-        if existing is not None:
-            return existing
-    new = Customer(
-        organization=organization,
-        first_name=customer.first_name.strip(),
-        last_name=customer.last_name.strip(),
-        email=email,
-        phone=customer.phone.strip(),
-        company=customer.company.strip(),
-    )
-    if not (new.first_name or new.last_name or new.company):
-        raise ValidationError({"customer.last_name": "Give a name or a company."})
-    try:
-        new.full_clean(exclude=["organization"])
-    except ValidationError as error:
-        raise ValidationError(
-            {f"customer.{name}": messages for name, messages in error.message_dict.items()}
-        ) from None
-    new.save()
-    return new
 
 
 def _check_catalogue(booking: Booking, lines: Lines) -> None:

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.routers import SimpleRouter
 from rest_framework.test import APIClient
 
-from bookings.services import ProductLineIn
+from bookings.services import EventLineIn, ProductLineIn, booking_create
 from tests import factories as f
 from tests.bookings import conftest as booking_world
 from venues.api.urls import register_catalogue
@@ -283,6 +283,23 @@ def test_a_write_key_creates_changes_lists_and_deletes_a_blockout(world, api):
     assert not Blockout.objects.filter(pk=blockout.pk).exists()
 
 
+def test_a_blockout_over_an_approved_booking_answers_with_a_warning(world, api):
+    booking = world.book(start="2030-03-05 10:00", end="2030-03-05 12:00", approve=True)
+    response = api.post(
+        url("blockouts"),
+        {
+            "space_id": world.room.pk,
+            "starts_at": "2030-03-05 09:00:00",
+            "ends_at": "2030-03-05 13:00:00",
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    (warning,) = response.json()["warnings"]
+    assert warning.startswith(f"{booking.reference} (approved) keeps {world.room.name}")
+    assert Blockout.objects.filter(pk=response.json()["id"]).exists()
+
+
 def test_a_blockout_of_another_organisations_space_is_refused(world, api):
     foreign = f.SpaceFactory()
     response = api.post(
@@ -398,6 +415,36 @@ def test_a_bad_event_is_400_naming_the_field(world, api, change, attr):
     }
     response = api.post(url("events"), body, format="json")
     assert first_error(response)[:2] == (400, attr)
+
+
+def test_an_events_capacity_below_the_tickets_held_is_400_and_unchanged(world, api):
+    booking_create(
+        actor=world.actors["manager"],
+        organization=world.organization,
+        venue=world.venue,
+        customer=world.customer,
+        source="staff",
+        event_lines=[EventLineIn(event=world.event, price=world.ticket, quantity=4)],
+        approve=True,
+    )
+    response = api.patch(url(f"events/{world.event.pk}"), {"capacity": 3}, format="json")
+    assert first_error(response) == (400, "capacity", "invalid")
+    assert Event.objects.get(pk=world.event.pk).capacity == 5
+
+
+def test_an_event_with_bookings_cannot_move_venue(world, api):
+    world.book()  # a space booking does not tie the event
+    booking_create(
+        actor=world.actors["manager"],
+        organization=world.organization,
+        venue=world.venue,
+        customer=world.customer,
+        source="staff",
+        event_lines=[EventLineIn(event=world.event, price=world.ticket, quantity=1)],
+    )
+    other = f.VenueFactory(organization=world.organization)
+    response = api.patch(url(f"events/{world.event.pk}"), {"venue_id": other.pk}, format="json")
+    assert first_error(response)[:2] == (400, "venue_id")
 
 
 def test_an_event_space_must_be_at_its_venue(world, api):

@@ -109,6 +109,17 @@ class BlockoutSerializer(serializers.ModelSerializer):
         fields = ["id", "space_id", "starts_at", "ends_at", "reason", "note", "created_at"]
 
 
+class SavedBlockoutSerializer(BlockoutSerializer):
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Approved bookings the blockout overlaps (they keep their time) and "
+        "pending requests that will no longer fit.",
+    )
+
+    class Meta(BlockoutSerializer.Meta):
+        fields = [*BlockoutSerializer.Meta.fields, "warnings"]
+
+
 class PriceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Price

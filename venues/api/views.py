@@ -3,20 +3,22 @@
 Also products, prices, VAT rates, discounts, payment types, booking forms and customers.
 
 Every queryset is scoped to the caller's organisations, so another organisation's id is
-a 404. Writes build the model, run its full_clean() (field, relation and constraint
-checks) and save; the catalogue has no side effects that would need a service.
+a 404. Views read the input, find the related objects within that scope and put naive
+times in the venue's zone; the services in venues/services.py and bookings/services
+check the rights and the rules and save.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
-from django.db.models import Model, Prefetch, ProtectedError, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bookings.actors import MANAGE, WRITE
+from bookings import services as booking_services
+from bookings.actors import MANAGE
 from bookings.api.serializers import ConflictErrorResponseSerializer
 from bookings.availability import Load, free_windows, peak_load
 from bookings.filters import (
@@ -34,6 +36,7 @@ from bookings.filters import (
 )
 from bookings.models import Customer, InventoryBooking
 from bookings.times import in_venue_time
+from venues import services
 from venues.api import serializers as s
 from venues.api.access import actor_of, organizations_of, scoped
 from venues.models import (
@@ -58,17 +61,6 @@ MANAGE_CATALOGUE = {
     "partial_update": MANAGE,
     "destroy": MANAGE,
 }
-
-
-class InUse(exceptions.APIException):
-    """409: the object is still referred to (a customer with bookings, a venue with events)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "in_use"
-    default_detail = "This is still in use."
-
-    def __init__(self, detail: str, code: str):
-        super().__init__(detail=detail, code=code)
 
 
 IN_USE = OpenApiResponse(
@@ -110,24 +102,20 @@ def keep_organization(instance: Model, data: dict) -> None:
         )
 
 
-def save_model(instance: Model, fields: dict) -> Model:
-    """Set `fields`, run the model's own checks (fields, relations, constraints) and save."""
-    for name, value in fields.items():
-        setattr(instance, name, value)
+RELATION_INPUTS = {"organization": "organization_id", "venue": "venue_id", "space": "space_id"}
+
+
+@contextmanager
+def input_names():
+    """Services name a relation by its model field (`space`); the API's input is `space_id`."""
     try:
-        instance.full_clean()
+        yield
     except DjangoValidationError as error:
-        messages = error.message_dict
-        if NON_FIELD_ERRORS in messages:
-            messages["non_field_errors"] = messages.pop(NON_FIELD_ERRORS)
-        raise exceptions.ValidationError(messages) from None
-    instance.save()
-    return instance
-
-
-def require_after(starts_at, ends_at, field: str = "ends_at") -> None:
-    if ends_at <= starts_at:
-        raise exceptions.ValidationError({field: ["Must be after starts_at."]})
+        if not hasattr(error, "error_dict"):
+            raise
+        raise DjangoValidationError(
+            {RELATION_INPUTS.get(name, name): errors for name, errors in error.error_dict.items()}
+        ) from None
 
 
 class CatalogueViewSet(viewsets.GenericViewSet):
@@ -179,40 +167,23 @@ class VenueViewSet(CatalogueViewSet, viewsets.ModelViewSet):
     def get_queryset(self):
         return self.scope(Venue.objects.select_related("organization"))
 
-    def _check_slug(self, venue: Venue, slug: str | None) -> None:
-        if slug is None:
-            return
-        taken = Venue.objects.filter(organization=venue.organization, slug=slug)
-        if taken.exclude(pk=venue.pk).exists():
-            raise exceptions.ValidationError({"slug": ["Another venue already has this slug."]})
-
     def create(self, request, *args, **kwargs):
         data = self._input(s.VenueInput)
         organization = organization_for_create(request, data.pop("organization_id", None))
-        actor_of(request).require(MANAGE, organization)
-        venue = Venue(organization=organization)
-        self._check_slug(venue, data.get("slug"))
-        save_model(venue, data)
+        venue = services.venue_save(
+            actor=actor_of(request), venue=Venue(organization=organization), changes=data
+        )
         return self._answer(venue, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         venue = self.get_object()
         data = self._input(s.VenueInput, venue, partial=kwargs.get("partial", False))
         keep_organization(venue, data)
-        self._check_slug(venue, data.get("slug"))
-        save_model(venue, data)
+        services.venue_save(actor=actor_of(request), venue=venue, changes=data)
         return self._answer(venue)
 
     def destroy(self, request, *args, **kwargs):
-        venue = self.get_object()
-        try:
-            with transaction.atomic():
-                venue.delete()
-        except ProtectedError:
-            raise InUse(
-                "The venue has events, bookings or products; deactivate it instead.",
-                code="venue_in_use",
-            ) from None
+        services.venue_delete(actor=actor_of(request), venue=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -272,9 +243,9 @@ class SpaceViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=s.BlockoutInput, responses={201: s.BlockoutSerializer}),
-    update=extend_schema(request=s.BlockoutInput, responses=s.BlockoutSerializer),
-    partial_update=extend_schema(request=s.BlockoutInput, responses=s.BlockoutSerializer),
+    create=extend_schema(request=s.BlockoutInput, responses={201: s.SavedBlockoutSerializer}),
+    update=extend_schema(request=s.BlockoutInput, responses=s.SavedBlockoutSerializer),
+    partial_update=extend_schema(request=s.BlockoutInput, responses=s.SavedBlockoutSerializer),
 )
 class BlockoutViewSet(CatalogueViewSet, viewsets.ModelViewSet):
     """Times a space cannot be booked; a `write` key or front-desk staff may set them."""
@@ -289,8 +260,8 @@ class BlockoutViewSet(CatalogueViewSet, viewsets.ModelViewSet):
     def organization_of(self, obj) -> Organization:
         return obj.space.venue.organization
 
-    def _fields(self, data: dict, blockout: Blockout | None = None) -> dict:
-        """The blockout's fields from validated input: space checked, times in venue time."""
+    def _changes(self, data: dict, blockout: Blockout | None = None) -> dict:
+        """The blockout's changes from validated input: space found, times in venue time."""
         space = blockout.space if blockout else None
         if "space_id" in data:
             space = (
@@ -304,26 +275,36 @@ class BlockoutViewSet(CatalogueViewSet, viewsets.ModelViewSet):
             )
             if space is None:
                 raise exceptions.ValidationError({"space_id": ["No such space."]})
-            actor_of(self.request).require(WRITE, space.venue.organization)
-        tz = space.venue.tzinfo
-        fields = {"space": space, **data}
+            data["space"] = space
         for name in ("starts_at", "ends_at"):
-            value = fields.get(name, getattr(blockout, name, None))
-            fields[name] = in_venue_time(value, tz, field=name)
-        require_after(fields["starts_at"], fields["ends_at"])
-        return fields
+            value = data.get(name, getattr(blockout, name, None))
+            data[name] = in_venue_time(value, space.venue.tzinfo, field=name)
+        return data
+
+    def _save(self, blockout: Blockout, data: dict, status_code: int) -> Response:
+        with input_names():
+            saved = services.blockout_save(
+                actor=actor_of(self.request),
+                blockout=blockout,
+                changes=self._changes(data, blockout if blockout.pk else None),
+            )
+        body = {**s.BlockoutSerializer(saved.blockout).data, "warnings": saved.warnings}
+        return Response(body, status=status_code)
 
     def create(self, request, *args, **kwargs):
-        fields = self._fields(self._input(s.BlockoutInput))
         creator = request.user if request.user.is_authenticated else None
-        blockout = save_model(Blockout(created_by=creator), fields)
-        return self._answer(blockout, status.HTTP_201_CREATED)
+        return self._save(
+            Blockout(created_by=creator), self._input(s.BlockoutInput), status.HTTP_201_CREATED
+        )
 
     def update(self, request, *args, **kwargs):
         blockout = self.get_object()
         data = self._input(s.BlockoutInput, partial=kwargs.get("partial", False))
-        save_model(blockout, self._fields(data, blockout))
-        return self._answer(blockout)
+        return self._save(blockout, data, status.HTTP_200_OK)
+
+    def destroy(self, request, *args, **kwargs):
+        services.blockout_delete(actor=actor_of(request), blockout=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -354,7 +335,8 @@ class EventViewSet(
             Event.objects.select_related("organization", "venue").prefetch_related("prices")
         )
 
-    def _fields(self, data: dict, event: Event | None = None) -> dict:
+    def _changes(self, data: dict, event: Event | None = None) -> dict:
+        """The event's changes from validated input: venue and space found, venue times."""
         venue = event.venue if event else None
         if "venue_id" in data:
             venue = (
@@ -364,38 +346,37 @@ class EventViewSet(
             )
             if venue is None:
                 raise exceptions.ValidationError({"venue_id": ["No such venue."]})
-            actor_of(self.request).require(WRITE, venue.organization)
-            if event and venue != event.venue and event.event_bookings.exists():
-                raise exceptions.ValidationError(
-                    {"venue_id": ["The event has bookings; it cannot move to another venue."]}
-                )
-        fields = {"venue": venue, "organization": venue.organization, **data}
+            data["venue"] = venue
         if "space_id" in data:
-            space_id = fields.pop("space_id")
-            fields["space"] = None
+            space_id = data.pop("space_id")
+            data["space"] = None
             if space_id is not None:
-                fields["space"] = Space.objects.filter(pk=space_id, venue=venue).first()
-                if fields["space"] is None:
+                data["space"] = Space.objects.filter(pk=space_id, venue=venue).first()
+                if data["space"] is None:
                     raise exceptions.ValidationError(
                         {"space_id": ["No such space at the event's venue."]}
                     )
-        elif event and event.space_id and event.space.venue_id != venue.pk:
-            raise exceptions.ValidationError({"space_id": ["This space is at another venue."]})
         for name in ("starts_at", "ends_at"):
-            value = fields.get(name, getattr(event, name, None))
-            fields[name] = in_venue_time(value, venue.tzinfo, field=name)
-        require_after(fields["starts_at"], fields["ends_at"])
-        return fields
+            value = data.get(name, getattr(event, name, None))
+            data[name] = in_venue_time(value, venue.tzinfo, field=name)
+        return data
+
+    def _save(self, event: Event, data: dict) -> Event:
+        with input_names():
+            return services.event_save(
+                actor=actor_of(self.request),
+                event=event,
+                changes=self._changes(data, event if event.pk else None),
+            )
 
     def create(self, request, *args, **kwargs):
-        event = save_model(Event(), self._fields(self._input(s.EventInput)))
+        event = self._save(Event(), self._input(s.EventInput))
         return self._answer(event, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         event = self.get_object()
         data = self._input(s.EventInput, partial=kwargs.get("partial", False))
-        save_model(event, self._fields(data, event))
-        return self._answer(event)
+        return self._answer(self._save(event, data))
 
 
 # -- products, prices and the rest of the catalogue ----------------------------------------
@@ -512,42 +493,21 @@ class CustomerViewSet(CatalogueViewSet, viewsets.ModelViewSet):
     def get_queryset(self):
         return self.scope(Customer.objects.select_related("organization"))
 
-    @staticmethod
-    def _require_name(customer: Customer) -> None:
-        if not (customer.first_name or customer.last_name or customer.company):
-            raise exceptions.ValidationError({"last_name": ["Give a name or a company."]})
-
-    def _save(self, customer: Customer, data: dict) -> None:
-        for name, value in data.items():
-            setattr(customer, name, value)
-        self._require_name(customer)
-        save_model(customer, {})
-
     def create(self, request, *args, **kwargs):
         data = self._input(s.CustomerDetailsInput)
         organization = organization_for_create(request, data.pop("organization_id", None))
-        actor_of(request).require(WRITE, organization)
-        customer = Customer(organization=organization)
-        self._save(customer, data)
+        customer = booking_services.customer_save(
+            actor=actor_of(request), customer=Customer(organization=organization), changes=data
+        )
         return self._answer(customer, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         customer = self.get_object()
         data = self._input(s.CustomerDetailsInput, customer, partial=kwargs.get("partial", False))
         keep_organization(customer, data)
-        self._save(customer, data)
+        booking_services.customer_save(actor=actor_of(request), customer=customer, changes=data)
         return self._answer(customer)
 
     def destroy(self, request, *args, **kwargs):
-        customer = self.get_object()
-        refusal = InUse(
-            "The customer has bookings and cannot be deleted.", code="customer_has_bookings"
-        )
-        if customer.bookings.exists():
-            raise refusal
-        try:
-            with transaction.atomic():
-                customer.delete()
-        except ProtectedError:  # a booking arrived meanwhile
-            raise refusal from None
+        booking_services.customer_delete(actor=actor_of(request), customer=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
