@@ -153,6 +153,8 @@ LOGGING = {
 # attempts before a notification is given up, and the public address used in e-mail links.
 VENUEDESK_SMS_BACKEND = env.str("VENUEDESK_SMS_BACKEND", default="bookings.sms.LoggingSMSBackend")
 VENUEDESK_NOTIFICATION_MAX_ATTEMPTS = env.int("VENUEDESK_NOTIFICATION_MAX_ATTEMPTS", default=8)
+# How long an Idempotency-Key's answer is replayed (then `purge_idempotency_keys` drops it).
+VENUEDESK_IDEMPOTENCY_HOURS = env.int("VENUEDESK_IDEMPOTENCY_HOURS", default=24)
 VENUEDESK_SITE_URL = env.str("VENUEDESK_SITE_URL", default="http://127.0.0.1:8000")
 
 # REST API: API keys (X-Api-Key) or staff sessions; one error shape; page + per_page.

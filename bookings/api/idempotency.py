@@ -1,15 +1,20 @@
 """`Idempotency-Key` on creating POSTs: a retried request replays the first answer.
 
-The whole request runs in one transaction with the key's row, so two simultaneous
-first requests cannot both create: the second collides on the unique key, its work is
-rolled back, and it is told to retry (it will then get the replay).
+The whole request runs in one transaction that first claims the key by inserting its
+row. A second request with the same key waits on that row's unique index until the
+first one ends: if it committed, the second replays its answer; if it failed (and so
+rolled back), the second runs as the first. Only successful answers are kept, for
+`VENUEDESK_IDEMPOTENCY_HOURS`; `manage.py purge_idempotency_keys` deletes older ones.
 """
 
 import functools
 import hashlib
 import json
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -19,6 +24,11 @@ from bookings.models import IdempotencyKey
 from venues.models import OrganizationAPIKey
 
 HEADER = "Idempotency-Key"
+CLAIMED = 0  # status_code of a row whose request is still running (never seen committed)
+
+
+def expiry_cutoff():
+    return timezone.now() - timedelta(hours=settings.VENUEDESK_IDEMPOTENCY_HOURS)
 
 
 def _scope(request) -> str:
@@ -34,6 +44,36 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
+def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyKey | None:
+    """Insert the key's row, or return the row of the request that already used the key."""
+    IdempotencyKey.objects.filter(scope=scope, key=key, created_at__lt=expiry_cutoff()).delete()
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(
+                scope=scope,
+                key=key,
+                request_hash=fingerprint,
+                status_code=CLAIMED,
+                response_body={},
+            )
+    except IntegrityError:
+        # The insert waited for the other request's transaction, which committed.
+        return IdempotencyKey.objects.get(scope=scope, key=key)
+    return None
+
+
+def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
+    if stored.request_hash != fingerprint:
+        raise DomainError(
+            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            code="idempotency_key_reused",
+            detail="This Idempotency-Key was used for a different request.",
+        )
+    return Response(
+        stored.response_body, status=stored.status_code, headers={"Idempotent-Replayed": "true"}
+    )
+
+
 def idempotent(view_method):
     """Decorate a view method that creates something."""
 
@@ -46,38 +86,15 @@ def idempotent(view_method):
             raise ValidationError({HEADER: ["Use at most 255 printable characters."]})
         scope, fingerprint = _scope(request), _fingerprint(request)
         with transaction.atomic():
-            stored = IdempotencyKey.objects.select_for_update().filter(scope=scope, key=key).first()
+            stored = _claim(scope, key, fingerprint)
             if stored is not None:
-                if stored.request_hash != fingerprint:
-                    raise DomainError(
-                        status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
-                        code="idempotency_key_reused",
-                        detail="This Idempotency-Key was used for a different request.",
-                    )
-                return Response(
-                    stored.response_body,
-                    status=stored.status_code,
-                    headers={"Idempotent-Replayed": "true"},
-                )
+                return _replay(stored, fingerprint)
             response = view_method(view, request, *args, **kwargs)
+            claimed = IdempotencyKey.objects.filter(scope=scope, key=key)
             if status.is_success(response.status_code):
-                try:
-                    with transaction.atomic():
-                        IdempotencyKey.objects.create(
-                            scope=scope,
-                            key=key,
-                            request_hash=fingerprint,
-                            status_code=response.status_code,
-                            response_body=response.data,
-                        )
-                except IntegrityError:
-                    # Raised inside the outer block: this request's work is rolled back.
-                    raise DomainError(
-                        status_code=status.HTTP_409_CONFLICT,
-                        code="idempotency_key_in_use",
-                        detail="A request with this Idempotency-Key ran at the same time; "
-                        "retry to get its answer.",
-                    ) from None
+                claimed.update(status_code=response.status_code, response_body=response.data)
+            else:
+                claimed.delete()  # a refused request does not use up its key
             return response
 
     return wrapper

@@ -1,9 +1,19 @@
 """Idempotency-Key on creating POSTs: a retry replays the first answer and creates nothing."""
 
-import pytest
+import threading
+from datetime import timedelta
+from io import StringIO
 
-from bookings.models import Booking, Payment
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from bookings.models import Booking, IdempotencyKey, Payment
 from tests.bookings.test_api_bookings import client_with, url
+from tests.markers import requires_postgres
+from venues.models import OrganizationAPIKey
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +92,65 @@ def test_a_payment_is_recorded_once_per_key(world):
         )
         assert response.status_code == 201
     assert Payment.objects.filter(booking=booking).count() == 1
+
+
+def test_an_expired_key_runs_the_request_again(world, settings):
+    api = client_with(world.organization, "read", "write")
+    api.post(url("bookings"), payload(world), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    again = api.post(url("bookings"), payload(world), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    assert Booking.objects.count() == 2
+    assert IdempotencyKey.objects.get().created_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_purge_deletes_only_keys_older_than_the_setting(world, settings):
+    settings.VENUEDESK_IDEMPOTENCY_HOURS = 2
+    api = client_with(world.organization, "read", "write")
+    for key in ("old", "new"):
+        api.post(url("bookings"), payload(world), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    IdempotencyKey.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=2, minutes=1)
+    )
+    out = StringIO()
+    call_command("purge_idempotency_keys", stdout=out)
+    assert out.getvalue().strip() == "Deleted 1 idempotency keys older than 2 hours"
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_first_requests_with_one_key_create_one_booking(world):
+    """Eight threads send the same first request at once: one creates, seven replay it."""
+    threads = 8
+    barrier = threading.Barrier(threads)
+    answers = [None] * threads
+    body = payload(world)  # a pending request: without the key, all eight would be created
+    _, key = OrganizationAPIKey.objects.create_key(
+        name="race", organization=world.organization, scopes=["read", "write"]
+    )
+
+    def send(number: int) -> None:
+        client = APIClient()
+        client.credentials(HTTP_X_API_KEY=key)
+        try:
+            barrier.wait(timeout=30)
+            response = client.post(url("bookings"), body, format="json", HTTP_IDEMPOTENCY_KEY="r")
+            answers[number] = (
+                response.status_code,
+                response.json(),
+                "Idempotent-Replayed" in response,
+            )
+        finally:
+            connection.close()
+
+    runners = [threading.Thread(target=send, args=(number,)) for number in range(threads)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join(timeout=120)
+    assert Booking.objects.count() == 1
+    assert {status for status, _, _ in answers} == {201}
+    assert sorted(replayed for _, _, replayed in answers) == [False] + [True] * (threads - 1)
+    assert {body["id"] for _, body, _ in answers} == {Booking.objects.get().pk}

@@ -73,9 +73,7 @@ def test_a_venue_with_events_is_in_use_and_stays(world):
 
 def test_editing_fields_outside_the_venue_is_a_programming_error(world):
     with pytest.raises(TypeError, match="organization"):
-        venue_save(
-            actor=world.actors["manager"], venue=world.venue, changes={"organization": None}
-        )
+        venue_save(actor=world.actors["manager"], venue=world.venue, changes={"organization": None})
 
 
 # -- blockouts --------------------------------------------------------------------------------
