@@ -1,11 +1,10 @@
 """FilterSets shared by the API and the staff pages. Dates filter in each venue's own day."""
 
-from datetime import date
-
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django_filters.constants import EMPTY_VALUES
 
 from bookings.models import (
     Booking,
@@ -43,10 +42,49 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class LocalDayFilter(django_filters.DateFilter):
+    """A calendar day read in each row's own venue's time zone (so 23 or 25 hours on DST days).
+
+    `lookup_expr` compares `field_name` with that day: "date" (within it), "gte" / "gt"
+    (its start), "lt" (its end). Rows of several venues each get their own venue's day;
+    finding the venues is one query.
+    """
+
+    SPANS = {
+        "date": lambda field, start, end: Q(**{f"{field}__gte": start, f"{field}__lt": end}),
+        "gte": lambda field, start, end: Q(**{f"{field}__gte": start}),
+        "gt": lambda field, start, end: Q(**{f"{field}__gt": start}),
+        "lt": lambda field, start, end: Q(**{f"{field}__lt": end}),
+    }
+
+    def __init__(self, *args, venue_path: str = "venue", **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.lookup_expr not in self.SPANS:
+            raise ValueError(f"LocalDayFilter cannot compare with {self.lookup_expr!r}.")
+        self.venue_path = venue_path
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        span = self.SPANS[self.lookup_expr]
+        venue_ids = qs.order_by().values(f"{self.venue_path}_id")
+        condition = Q()
+        for venue in Venue.objects.filter(pk__in=venue_ids).only("pk", "timezone"):
+            start, end = local_day_bounds(value, venue.tzinfo)
+            condition |= Q(**{self.venue_path: venue}) & span(self.field_name, start, end)
+        return qs.filter(condition) if condition else qs.none()
+
+
+def starts_on(label: str, lookup_expr: str, venue_path: str = "venue") -> LocalDayFilter:
+    return LocalDayFilter(
+        field_name="starts_at", lookup_expr=lookup_expr, venue_path=venue_path, label=label
+    )
+
+
 class BookingFilter(django_filters.FilterSet):
-    from_start_date = django_filters.DateFilter(method="filter_from", label="Starts on or after")
-    until_start_date = django_filters.DateFilter(method="filter_until", label="Starts on or before")
-    start_date = django_filters.DateFilter(method="filter_on", label="Starts on")
+    from_start_date = starts_on("Starts on or after (the venue's day)", "gte")
+    until_start_date = starts_on("Starts on or before (the venue's day)", "lt")
+    start_date = starts_on("Starts on (the venue's day)", "date")
     venue_id = IdFilter(field_name="venue_id")
     customer_id = IdFilter(field_name="customer_id")
     status = django_filters.CharFilter(method="filter_status", label="Status (or alias)")
@@ -55,32 +93,6 @@ class BookingFilter(django_filters.FilterSet):
     class Meta:
         model = Booking
         fields = ["from_start_date", "until_start_date", "start_date", "venue_id", "customer_id"]
-
-    def _venues(self, queryset):
-        return Venue.objects.filter(pk__in=queryset.values("venue_id")).only("pk", "timezone")
-
-    def _by_local_day(self, queryset, day: date, *, after: bool | None):
-        """Bookings starting on `day` (after=None), from it (True) or until it (False)."""
-        condition = Q()
-        for venue in self._venues(queryset):
-            start, end = local_day_bounds(day, venue.tzinfo)
-            if after is None:
-                span = Q(starts_at__gte=start, starts_at__lt=end)
-            elif after:
-                span = Q(starts_at__gte=start)
-            else:
-                span = Q(starts_at__lt=end)
-            condition |= Q(venue=venue) & span
-        return queryset.filter(condition) if condition else queryset.none()
-
-    def filter_from(self, queryset, name, value):
-        return self._by_local_day(queryset, value, after=True)
-
-    def filter_until(self, queryset, name, value):
-        return self._by_local_day(queryset, value, after=False)
-
-    def filter_on(self, queryset, name, value):
-        return self._by_local_day(queryset, value, after=None)
 
     def filter_status(self, queryset, name, value):
         try:
@@ -103,16 +115,6 @@ class BookingFilter(django_filters.FilterSet):
 
 
 # -- catalogue and customers (the API's /venues, /spaces, /events … lists) -------------------
-
-
-def _local_days(queryset, venue_path: str, day: date, span) -> Q:
-    """Rows whose venue (at `venue_path`) matches `span(start, end)` of `day` in its own zone."""
-    venue_ids = queryset.order_by().values(f"{venue_path}_id")
-    condition = Q()
-    for venue in Venue.objects.filter(pk__in=venue_ids).only("pk", "timezone"):
-        start, end = local_day_bounds(day, venue.tzinfo)
-        condition |= Q(**{venue_path: venue}) & span(start, end)
-    return condition
 
 
 class VenueFilter(django_filters.FilterSet):
@@ -146,23 +148,18 @@ class BlockoutFilter(django_filters.FilterSet):
 
     space_id = IdFilter(field_name="space_id")
     venue_id = IdFilter(field_name="space__venue_id")
-    from_date = django_filters.DateFilter(method="filter_from", label="Ends on or after this day")
-    until_date = django_filters.DateFilter(
-        method="filter_until", label="Starts on or before this day"
+    from_date = LocalDayFilter(
+        field_name="ends_at",
+        lookup_expr="gt",
+        venue_path="space__venue",
+        label="Ends after the start of this day",
     )
+    until_date = starts_on("Starts on or before this day", "lt", venue_path="space__venue")
     reason = django_filters.ChoiceFilter(choices=Blockout.Reason.choices)
 
     class Meta:
         model = Blockout
         fields = ["space_id", "venue_id", "from_date", "until_date", "reason"]
-
-    def filter_from(self, queryset, name, value):
-        condition = _local_days(queryset, "space__venue", value, lambda s, e: Q(ends_at__gt=s))
-        return queryset.filter(condition) if condition else queryset.none()
-
-    def filter_until(self, queryset, name, value):
-        condition = _local_days(queryset, "space__venue", value, lambda s, e: Q(starts_at__lt=e))
-        return queryset.filter(condition) if condition else queryset.none()
 
 
 class EventFilter(django_filters.FilterSet):
@@ -170,28 +167,15 @@ class EventFilter(django_filters.FilterSet):
 
     venue_id = IdFilter(field_name="venue_id")
     space_id = IdFilter(field_name="space_id")
-    from_start_date = django_filters.DateFilter(method="filter_from", label="Starts on or after")
-    until_start_date = django_filters.DateFilter(method="filter_until", label="Starts on or before")
-    start_date = django_filters.DateFilter(method="filter_on", label="Starts on")
+    from_start_date = starts_on("Starts on or after (the venue's day)", "gte")
+    until_start_date = starts_on("Starts on or before (the venue's day)", "lt")
+    start_date = starts_on("Starts on (the venue's day)", "date")
     status = django_filters.ChoiceFilter(choices=Event.Status.choices)
     is_public = django_filters.BooleanFilter()
 
     class Meta:
         model = Event
         fields = ["venue_id", "space_id", "from_start_date", "until_start_date", "start_date"]
-
-    def _starting(self, queryset, day: date, span):
-        condition = _local_days(queryset, "venue", day, span)
-        return queryset.filter(condition) if condition else queryset.none()
-
-    def filter_from(self, queryset, name, value):
-        return self._starting(queryset, value, lambda s, e: Q(starts_at__gte=s))
-
-    def filter_until(self, queryset, name, value):
-        return self._starting(queryset, value, lambda s, e: Q(starts_at__lt=e))
-
-    def filter_on(self, queryset, name, value):
-        return self._starting(queryset, value, lambda s, e: Q(starts_at__gte=s, starts_at__lt=e))
 
 
 class InventoryProductFilter(django_filters.FilterSet):
@@ -306,8 +290,8 @@ class InventoryBookingFilter(django_filters.FilterSet):
     inventory_product_id = IdFilter(field_name="product_id")
     customer_id = IdFilter(field_name="booking__customer_id")
     booking_statuses = django_filters.CharFilter(method="filter_statuses")
-    booking_start_date = django_filters.DateFilter(method="filter_from")
-    booking_end_date = django_filters.DateFilter(method="filter_until")
+    booking_start_date = starts_on("Starts on or after (the venue's day)", "gte", "booking__venue")
+    booking_end_date = starts_on("Starts on or before (the venue's day)", "lt", "booking__venue")
 
     class Meta:
         model = InventoryBooking
@@ -326,21 +310,6 @@ class InventoryBookingFilter(django_filters.FilterSet):
 
     def filter_statuses(self, queryset, name, value):
         return queryset.filter(booking__status__in=_statuses(value))
-
-    def _by_day(self, queryset, day: date, *, after: bool):
-        condition = Q()
-        venues = Venue.objects.filter(pk__in=queryset.values("booking__venue_id"))
-        for venue in venues.only("pk", "timezone"):
-            start, end = local_day_bounds(day, venue.tzinfo)
-            span = Q(starts_at__gte=start) if after else Q(starts_at__lt=end)
-            condition |= Q(booking__venue=venue) & span
-        return queryset.filter(condition) if condition else queryset.none()
-
-    def filter_from(self, queryset, name, value):
-        return self._by_day(queryset, value, after=True)
-
-    def filter_until(self, queryset, name, value):
-        return self._by_day(queryset, value, after=False)
 
 
 class ChangeRequestFilter(django_filters.FilterSet):
