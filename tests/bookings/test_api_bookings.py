@@ -1,5 +1,7 @@
 """The bookings API through the client: status codes, bodies, keys, scopes and tenancy."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -7,7 +9,9 @@ from rest_framework.test import APIClient
 
 from bookings.api.urls import router
 from bookings.models import Booking
+from bookings.services import SpaceLineIn, booking_create
 from tests import factories as f
+from tests.bookings.conftest import at
 from venues.models import OrganizationAPIKey
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +125,34 @@ def test_list_filters_by_local_day_venue_and_pages(world, api):
     assert body["results"][0]["reference"] == late.reference
     assert set(body) == {"count", "next", "previous", "results"}
     assert api.get(url("bookings?start_date=2030-03-03")).json()["count"] == 0
+
+
+def test_the_second_page_of_a_days_bookings_of_one_venue(world, api):
+    for minute in range(27):  # 27 requests on 4 March (pending ones may overlap)
+        world.book(start=f"2030-03-04 10:{minute:02d}", end="2030-03-04 12:00")
+    world.book(start="2030-03-05 10:00", end="2030-03-05 12:00")  # another day
+    elsewhere = f.SpaceFactory(venue=f.VenueFactory(organization=world.organization))
+    booking_create(
+        actor=world.actors["manager"],
+        organization=world.organization,
+        venue=elsewhere.venue,
+        customer=world.customer,
+        source="staff",
+        space_lines=[
+            SpaceLineIn(
+                space=elsewhere, starts_at=at("2030-03-04 10:00"), ends_at=at("2030-03-04 11:00")
+            )
+        ],
+    )
+    query = (
+        f"from_start_date=2030-03-04&until_start_date=2030-03-04&venue_id={world.venue.pk}"
+        "&page=2&per_page=25"
+    )
+    body = api.get(url("bookings?" + query)).json()
+    assert (body["count"], len(body["results"]), body["next"]) == (27, 2, None)
+    previous = parse_qs(urlsplit(body["previous"]).query)
+    assert (previous.get("page"), previous["per_page"]) == (None, ["25"])  # page 1
+    assert {row["venue_id"] for row in body["results"]} == {world.venue.pk}
 
 
 def test_list_filters_by_status_alias_customer_and_search(world, api):
