@@ -1,9 +1,15 @@
 """From validated API input to the services' arguments: ids resolved within the organisation.
 
 An id that does not exist in the caller's organisation is a 400 naming the field (it is
-part of the body, not the URL).
+part of the body, not the URL). The services name what they refuse by their own words
+(`space_lines.0.space`); `errors_named_as_input()` gives the client its own
+(`spaces.0.space_id`).
 """
 
+from contextlib import contextmanager
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from rest_framework.exceptions import ValidationError
 
@@ -29,6 +35,63 @@ from venues.models import (
     Venue,
 )
 
+# The services' names -> the API's input names.
+LINE_LISTS = {
+    "space_lines": "spaces",
+    "event_lines": "events",
+    "product_lines": "inventory_products",
+}
+FIELD_INPUTS = {
+    "organization": "organization_id",
+    "venue": "venue_id",
+    "booking_form": "booking_form_id",
+    "payment_type": "payment_type_id",
+    "space": "space_id",
+    "layout": "layout_id",
+    "places": "places_used",
+    "event": "event_id",
+    "product": "inventory_product_id",
+    "price": "price_id",
+    "discount": "discount_id",
+    "manual_price_vat_rate": "manual_price_vat_id",
+    "manual_price_gross": "manual_price_amount_gross",
+}
+
+
+def input_path(path: str) -> str:
+    """ "space_lines.0.space" -> "spaces.0.space_id"; a line's own error -> "spaces.0".
+
+    Services that change one line name its fields "line.starts_at"; those endpoints take
+    the line's fields at the top of the body.
+    """
+    parts = path.split(".")
+    if parts[0] == "line" and len(parts) > 1:
+        parts.pop(0)
+    parts[0] = LINE_LISTS.get(parts[0], parts[0])
+    if parts[-1] == NON_FIELD_ERRORS:
+        parts.pop()
+    elif parts:
+        parts[-1] = FIELD_INPUTS.get(parts[-1], parts[-1])
+    return ".".join(parts) or "non_field_errors"
+
+
+@contextmanager
+def errors_named_as_input():
+    """Rename the fields of a service's ValidationError to the API's input names."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise DjangoValidationError(
+            {input_path(name): errors for name, errors in error.error_dict.items()}
+        ) from None
+
+
+def at(prefix: str, name: str) -> str:
+    """The path of `name` inside a line input: "spaces.0.space_id", or "space_id" alone."""
+    return f"{prefix}.{name}" if prefix else name
+
 
 def pick(queryset: QuerySet, pk, field: str) -> Model | None:
     """The object `pk` of `queryset` (None when pk is None), else a 400 naming `field`."""
@@ -45,14 +108,14 @@ def price_options(data: dict, organization: Organization, prefix: str) -> dict:
         "discount": pick(
             Discount.objects.filter(organization=organization),
             data.get("discount_id"),
-            f"{prefix}.discount_id",
+            at(prefix, "discount_id"),
         ),
         "use_manual_price": data.get("use_manual_price", False),
         "manual_price_gross": data.get("manual_price_amount_gross"),
         "manual_price_vat_rate": pick(
             VatRate.objects.filter(organization=organization),
             data.get("manual_price_vat_id"),
-            f"{prefix}.manual_price_vat_id",
+            at(prefix, "manual_price_vat_id"),
         ),
         "exclude_vat": data.get("exclude_vat", False),
     }
@@ -62,7 +125,7 @@ def space_line(data: dict, organization: Organization, prefix: str) -> SpaceLine
     space = pick(
         Space.objects.filter(venue__organization=organization).select_related("venue"),
         data["space_id"],
-        f"{prefix}.space_id",
+        at(prefix, "space_id"),
     )
     optional = {
         name: data[name]
@@ -78,7 +141,7 @@ def space_line(data: dict, organization: Organization, prefix: str) -> SpaceLine
     return SpaceLineIn(
         space=space,
         layout=pick(
-            SpaceLayout.objects.filter(space=space), data.get("layout_id"), f"{prefix}.layout_id"
+            SpaceLayout.objects.filter(space=space), data.get("layout_id"), at(prefix, "layout_id")
         ),
         starts_at=data["starts_at"],
         ends_at=data["ends_at"],
@@ -94,11 +157,11 @@ def space_line(data: dict, organization: Organization, prefix: str) -> SpaceLine
 
 def event_line(data: dict, organization: Organization, prefix: str) -> EventLineIn:
     event = pick(
-        Event.objects.filter(organization=organization), data["event_id"], f"{prefix}.event_id"
+        Event.objects.filter(organization=organization), data["event_id"], at(prefix, "event_id")
     )
     return EventLineIn(
         event=event,
-        price=pick(Price.objects.filter(event=event), data.get("price_id"), f"{prefix}.price_id"),
+        price=pick(Price.objects.filter(event=event), data.get("price_id"), at(prefix, "price_id")),
         quantity=data.get("quantity", 1),
         **price_options(data, organization, prefix),
     )
@@ -108,12 +171,12 @@ def product_line(data: dict, organization: Organization, prefix: str) -> Product
     product = pick(
         InventoryProduct.objects.filter(organization=organization),
         data["inventory_product_id"],
-        f"{prefix}.inventory_product_id",
+        at(prefix, "inventory_product_id"),
     )
     return ProductLineIn(
         product=product,
         price=pick(
-            Price.objects.filter(product=product), data.get("price_id"), f"{prefix}.price_id"
+            Price.objects.filter(product=product), data.get("price_id"), at(prefix, "price_id")
         ),
         units=data.get("units", 1),
         starts_at=data["starts_at"],

@@ -53,13 +53,14 @@ class LineViewSet(
         serializer = self.update_input(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        saved = self.save_line(
-            actor=actor_of(request),
-            booking=line.booking,
-            line_id=line.pk,
-            line=self.line_input(data, line.booking.organization),
-            client_updated_at=data.get("client_booking_last_updated_at"),
-        )
+        with inputs.errors_named_as_input():
+            saved = self.save_line(
+                actor=actor_of(request),
+                booking=line.booking,
+                line_id=line.pk,
+                line=self.line_input(data, line.booking.organization),
+                client_updated_at=data.get("client_booking_last_updated_at"),
+            )
         return self.retrieve_line(saved.line.pk)
 
     def retrieve_line(self, pk):
@@ -87,7 +88,7 @@ class EventBookingViewSet(LineViewSet):
     save_line = staticmethod(services.event_line_save)
 
     def line_input(self, data, organization):
-        return inputs.event_line(data, organization, "line")
+        return inputs.event_line(data, organization, "")
 
 
 @extend_schema(
@@ -112,4 +113,4 @@ class InventoryBookingViewSet(LineViewSet):
     save_line = staticmethod(services.product_line_save)
 
     def line_input(self, data, organization):
-        return inputs.product_line(data, organization, "line")
+        return inputs.product_line(data, organization, "")

@@ -48,27 +48,28 @@ class PublicBookingView(PublicView):
             is_active=True,
         )
         organization = form.organization
-        created = services.booking_create(
-            actor=Actor.customer(),
-            organization=organization,
-            venue=form.venue,
-            customer=services.CustomerIn(**data["customer"]),
-            source=BookingSource.PUBLIC_FORM,
-            booking_form=form,
-            title=data.get("title", ""),
-            contact=services.ContactIn(**data.get("contact", {})),
-            answers=data.get("answers", {}),
-            request_note=data.get("request_note", ""),
-            notify_sms=data.get("notify_sms", False),
-            space_lines=[
-                inputs.space_line(line, organization, f"spaces.{n}")
-                for n, line in enumerate(data["spaces"])
-            ],
-            product_lines=[
-                inputs.product_line(line, organization, f"inventory_products.{n}")
-                for n, line in enumerate(data["inventory_products"])
-            ],
-        )
+        with inputs.errors_named_as_input():
+            created = services.booking_create(
+                actor=Actor.customer(),
+                organization=organization,
+                venue=form.venue,
+                customer=services.CustomerIn(**data["customer"]),
+                source=BookingSource.PUBLIC_FORM,
+                booking_form=form,
+                title=data.get("title", ""),
+                contact=services.ContactIn(**data.get("contact", {})),
+                answers=data.get("answers", {}),
+                request_note=data.get("request_note", ""),
+                notify_sms=data.get("notify_sms", False),
+                space_lines=[
+                    inputs.space_line(line, organization, f"spaces.{n}")
+                    for n, line in enumerate(data["spaces"])
+                ],
+                product_lines=[
+                    inputs.product_line(line, organization, f"inventory_products.{n}")
+                    for n, line in enumerate(data["inventory_products"])
+                ],
+            )
         return Response(
             {
                 "reference": created.booking.reference,

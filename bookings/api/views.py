@@ -49,11 +49,12 @@ def organization_for_new_booking(request, data: dict) -> Organization:
 def create_booking(request, data: dict) -> Response:
     """Create through services.booking_create and answer the booking (201) with its token."""
     source = BookingSource.API if isinstance(request.auth, OrganizationAPIKey) else "staff"
-    created = services.booking_create(
-        actor=actor_of(request),
-        source=source,
-        **inputs.booking_arguments(data, organization_for_new_booking(request, data)),
-    )
+    with inputs.errors_named_as_input():
+        created = services.booking_create(
+            actor=actor_of(request),
+            source=source,
+            **inputs.booking_arguments(data, organization_for_new_booking(request, data)),
+        )
     booking = scoped(BOOKING_DETAIL, request).get(pk=created.booking.pk)
     body = s.BookingDetailSerializer(booking).data
     body["manage_token"] = created.manage_token
@@ -131,12 +132,13 @@ class BookingViewSet(
         warnings (competing requests, overridden opening hours)."""
         booking = self.get_object()
         data = self._input(s.SpaceLineInput).validated_data
-        saved = services.space_line_save(
-            actor=actor_of(request),
-            booking=booking,
-            line_id=data.get("id"),
-            line=inputs.space_line(data, booking.organization, "line"),
-        )
+        with inputs.errors_named_as_input():
+            saved = services.space_line_save(
+                actor=actor_of(request),
+                booking=booking,
+                line_id=data.get("id"),
+                line=inputs.space_line(data, booking.organization, ""),
+            )
         return Response({"success": True, "id": saved.line.pk, "warnings": saved.warnings})
 
     @extend_schema(request=None, responses={200: s.SuccessSerializer, 409: CONFLICT})

@@ -151,6 +151,9 @@ def validate_line(line) -> None:
     (The exclusion constraint's own validation names nothing; excluding the field its
     condition reads skips it. The database constraint still guards the write.)
     """
+    starts_at, ends_at = getattr(line, "starts_at", None), getattr(line, "ends_at", None)
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise ValidationError({"ends_at": "Must be after starts_at."})
     line.full_clean(exclude=["holds_capacity"])
 
 

@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from bookings.api.urls import router
 from bookings.models import Booking
 from bookings.services import SpaceLineIn, booking_create
 from tests import factories as f
@@ -252,28 +251,6 @@ def test_a_read_key_cannot_write_and_a_write_key_cannot_approve(world):
     assert Booking.objects.get(pk=booking.pk).status == "pending"
 
 
-def every_detail_route():
-    """(method, path) of every detail route the router knows, with {pk} left to fill."""
-    for pattern in router.urls:
-        route = str(pattern.pattern)
-        if "(?P<pk>" not in route:
-            continue
-        path = route.lstrip("^").split("(?P<pk>")[0] + "{pk}" + route.split(")", 1)[1]
-        path = path.replace("/?$", "").replace("$", "")
-        for method in pattern.callback.actions:
-            yield method, path
-
-
-@pytest.mark.parametrize(("method", "path"), sorted(set(every_detail_route())))
-def test_another_organisations_booking_is_404_on_every_route_and_method(world, method, path):
-    booking = world.book(approve=True)
-    before = Booking.objects.values().get(pk=booking.pk)
-    stranger = client_with(f.OrganizationFactory(), "read", "write", "approve")
-    response = getattr(stranger, method)(url(path.format(pk=booking.pk)), {}, format="json")
-    assert response.status_code == 404
-    assert Booking.objects.values().get(pk=booking.pk) == before
-
-
 def test_the_list_shows_only_the_callers_bookings(world, api):
     world.book()
     stranger = client_with(f.OrganizationFactory(), "read")
@@ -410,6 +387,49 @@ def test_post_bookings_names_bad_fields_and_writes_nothing(world, api):
     )
     assert response.status_code == 400
     assert Booking.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("lines", "attr"),
+    [
+        ({"spaces": [{"end": "2030-03-04 10:00:00"}]}, "spaces.0.ends_at"),
+        (
+            {"spaces": [{}, {"start": "2030-03-05 12:00:00", "end": "2030-03-05 12:00:00"}]},
+            "spaces.1.ends_at",
+        ),
+        (
+            {
+                "inventory_products": [
+                    {"starts_at": "2030-03-04 12:00:00", "ends_at": "2030-03-04 11:00:00"}
+                ]
+            },
+            "inventory_products.0.ends_at",
+        ),
+    ],
+)
+def test_a_line_the_services_refuse_is_named_as_the_request_names_it(world, api, lines, attr):
+    body = {"customer_id": world.customer.pk, "venue_id": world.venue.pk}
+    for name, rows in lines.items():
+        if name == "spaces":
+            body[name] = [space(world, **row) for row in rows]
+        else:
+            body[name] = [{"inventory_product_id": world.product.pk, **row} for row in rows]
+    response = api.post(url("bookings"), body, format="json")
+    assert response.status_code == 400, response.json()
+    assert attr in {error["attr"] for error in response.json()["errors"]}
+    assert "Constraint" not in response.content.decode()
+    assert Booking.objects.count() == 0
+
+
+def test_sessions_name_a_refused_field_as_the_request_does(world, api):
+    booking = world.book()
+    response = api.post(
+        url(f"bookings/{booking.pk}/sessions"),
+        space(world, start="2030-03-04 16:00:00", end="2030-03-04 15:00:00"),
+        format="json",
+    )
+    assert (response.status_code, response.json()["errors"][0]["attr"]) == (400, "ends_at")
+    assert response.json()["errors"][0]["detail"] == "Must be after starts_at."
 
 
 def test_post_bookings_conflict_is_409(world, api):

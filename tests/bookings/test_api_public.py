@@ -49,7 +49,7 @@ def test_a_public_submission_follows_the_form_and_names_bad_fields(world):
     payload["spaces"][0]["space_id"] = other.pk
     response = APIClient().post(url("public/bookings"), payload, format="json")
     assert response.status_code == 400
-    assert response.json()["errors"][0]["attr"] == "space_lines.0.space"
+    assert response.json()["errors"][0]["attr"] == "spaces.0.space_id"
     assert (
         APIClient()
         .post(url("public/bookings"), submission(world, website="spam"), format="json")

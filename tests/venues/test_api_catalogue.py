@@ -5,13 +5,11 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.routers import SimpleRouter
 from rest_framework.test import APIClient
 
 from bookings.services import EventLineIn, ProductLineIn, booking_create
 from tests import factories as f
 from tests.bookings import conftest as booking_world
-from venues.api.urls import register_catalogue
 from venues.models import Blockout, Event, Membership, OrganizationAPIKey, Venue
 
 pytestmark = pytest.mark.django_db
@@ -525,72 +523,3 @@ def test_the_catalogue_is_read_only_for_api_keys(world):
     assert every_scope.delete(url(f"prices/{world.ticket.pk}")).status_code == 405
     assert every_scope.delete(url(f"events/{world.event.pk}")).status_code == 405
     assert every_scope.put(url(f"venues/{world.venue.pk}"), {}, format="json").status_code == 403
-
-
-# -- tenancy -----------------------------------------------------------------------------------
-
-
-def catalogue_router() -> SimpleRouter:
-    router = SimpleRouter()
-    router.trailing_slash = "/?"
-    register_catalogue(router)
-    return router
-
-
-def every_detail_route():
-    """(method, path) of every detail route of the catalogue, with {pk} left to fill."""
-    for pattern in catalogue_router().urls:
-        route = str(pattern.pattern)
-        if "(?P<pk>" not in route:
-            continue
-        path = route.lstrip("^").split("(?P<pk>")[0] + "{pk}" + route.split(")", 1)[1]
-        path = path.replace("/?$", "").replace("$", "")
-        for method in pattern.callback.actions:
-            yield method, path
-
-
-def objects_of(world) -> dict:
-    """One object per catalogue prefix, all of `world`'s organisation."""
-    return {
-        "venues": world.venue,
-        "spaces": world.room,
-        "blockouts": f.BlockoutFactory(space=world.room),
-        "events": world.event,
-        "inventory-products": world.product,
-        "prices": world.ticket,
-        "vat-rates": world.room.vat_rate,
-        "discounts": f.DiscountFactory(organization=world.organization),
-        "payment-types": f.PaymentTypeFactory(organization=world.organization),
-        "booking-forms": world.form,
-        "customers": world.customer,
-    }
-
-
-def test_every_catalogue_prefix_has_an_object_in_the_tenancy_matrix(world):
-    prefixes = {prefix for prefix, _, _ in catalogue_router().registry}
-    assert prefixes == set(objects_of(world))
-
-
-@pytest.mark.parametrize("stranger_kind", ["manager", "key"])
-@pytest.mark.parametrize(("method", "path"), sorted(set(every_detail_route())))
-def test_another_organisations_object_is_404_on_every_route_and_method(
-    world, method, path, stranger_kind
-):
-    target = objects_of(world)[path.split("/")[0]]
-    before = type(target).objects.values().get(pk=target.pk)
-    # A manager of another organisation holds every right, so only tenancy refuses; a key
-    # with every scope still lacks "manage", and is told 404 rather than 403 all the same.
-    stranger = (
-        staff_client(f.OrganizationFactory())
-        if stranger_kind == "manager"
-        else client_with(f.OrganizationFactory(), "read", "write", "approve")
-    )
-    response = getattr(stranger, method)(url(path.format(pk=target.pk)), {}, format="json")
-    assert response.status_code == 404
-    assert type(target).objects.values().get(pk=target.pk) == before
-
-
-def test_lists_show_only_the_callers_catalogue(world):
-    stranger = client_with(f.OrganizationFactory(), "read")
-    for prefix in objects_of(world):
-        assert stranger.get(url(prefix)).json()["count"] == 0, prefix

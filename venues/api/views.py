@@ -8,9 +8,6 @@ times in the venue's zone; the services in venues/services.py and bookings/servi
 check the rights and the rules and save.
 """
 
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -19,6 +16,7 @@ from rest_framework.response import Response
 
 from bookings import services as booking_services
 from bookings.actors import MANAGE
+from bookings.api.inputs import errors_named_as_input
 from bookings.api.serializers import ConflictErrorResponseSerializer
 from bookings.availability import Load, free_windows, peak_load
 from bookings.filters import (
@@ -100,22 +98,6 @@ def keep_organization(instance: Model, data: dict) -> None:
         raise exceptions.ValidationError(
             {"organization_id": ["This cannot move to another organisation."]}
         )
-
-
-RELATION_INPUTS = {"organization": "organization_id", "venue": "venue_id", "space": "space_id"}
-
-
-@contextmanager
-def input_names():
-    """Services name a relation by its model field (`space`); the API's input is `space_id`."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
-        raise DjangoValidationError(
-            {RELATION_INPUTS.get(name, name): errors for name, errors in error.error_dict.items()}
-        ) from None
 
 
 class CatalogueViewSet(viewsets.GenericViewSet):
@@ -282,7 +264,7 @@ class BlockoutViewSet(CatalogueViewSet, viewsets.ModelViewSet):
         return data
 
     def _save(self, blockout: Blockout, data: dict, status_code: int) -> Response:
-        with input_names():
+        with errors_named_as_input():
             saved = services.blockout_save(
                 actor=actor_of(self.request),
                 blockout=blockout,
@@ -362,7 +344,7 @@ class EventViewSet(
         return data
 
     def _save(self, event: Event, data: dict) -> Event:
-        with input_names():
+        with errors_named_as_input():
             return services.event_save(
                 actor=actor_of(self.request),
                 event=event,
