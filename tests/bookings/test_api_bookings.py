@@ -230,6 +230,36 @@ def test_no_key_or_a_bad_or_revoked_key_is_401(world):
     assert client.get(url("bookings")).status_code == 401
 
 
+def test_a_staff_session_needs_the_csrf_token_to_change_anything(world):
+    booking = world.book()
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world.actors["approver"].user)
+    assert client.get(url(f"bookings/{booking.pk}")).status_code == 200
+    refused = client.post(url(f"bookings/{booking.pk}/approve"), {}, format="json")
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["errors"][0]["detail"]
+    assert Booking.objects.get(pk=booking.pk).status == "pending"
+    client.get(url("bookings"), HTTP_ACCEPT="text/html")  # the browsable API sets the cookie
+    token = client.cookies["csrftoken"].value
+    approved = client.post(
+        url(f"bookings/{booking.pk}/approve"), {}, format="json", HTTP_X_CSRFTOKEN=token
+    )
+    assert approved.status_code == 200
+    assert Booking.objects.get(pk=booking.pk).status == "approved"
+
+
+def test_a_staff_session_has_its_roles_rights(world):
+    booking = world.book()
+    client = APIClient()
+    client.force_login(world.actors["front_desk"].user)
+    refused = client.post(url(f"bookings/{booking.pk}/approve"), {}, format="json")
+    assert refused.status_code == 403
+    viewer = APIClient()
+    viewer.force_login(world.actors["viewer"].user)
+    assert viewer.get(url("bookings")).json()["count"] == 1
+    assert viewer.post(url("customers"), {"last_name": "X"}, format="json").status_code == 403
+
+
 def test_a_read_key_cannot_write_and_a_write_key_cannot_approve(world):
     booking = world.book()
     reader = client_with(world.organization, "read")
