@@ -14,7 +14,7 @@ from bookings.models import (
     InventoryBooking,
     resolve_status,
 )
-from bookings.times import local_day_bounds
+from bookings.times import FIRST_YEAR, LAST_YEAR, local_day_bounds
 from venues.models import (
     Blockout,
     BookingForm,
@@ -42,6 +42,13 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+def validate_year(day) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValidationError(
+            f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}.", code="out_of_range"
+        )
+
+
 class LocalDayFilter(django_filters.DateFilter):
     """A calendar day read in each row's own venue's time zone (so 23 or 25 hours on DST days).
 
@@ -58,6 +65,7 @@ class LocalDayFilter(django_filters.DateFilter):
     }
 
     def __init__(self, *args, venue_path: str = "venue", **kwargs):
+        kwargs.setdefault("validators", [validate_year])
         super().__init__(*args, **kwargs)
         if self.lookup_expr not in self.SPANS:
             raise ValueError(f"LocalDayFilter cannot compare with {self.lookup_expr!r}.")

@@ -5,6 +5,24 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 
+# Times and dates outside these years are refused wherever they come in: nothing is booked
+# there, and setup minutes or a time-zone shift would carry a year-1 or year-9999 value
+# past what Python and the database can hold.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def check_year(value: date, field: str) -> None:
+    """Refuse a date or time outside FIRST_YEAR..LAST_YEAR, naming the field."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}.",
+                    code="out_of_range",
+                )
+            }
+        )
+
 
 def in_venue_time(value: datetime, tz: ZoneInfo, *, field: str = "starts_at") -> datetime:
     """`value` as an aware datetime: naive values are venue-local, aware ones are kept.
@@ -12,6 +30,7 @@ def in_venue_time(value: datetime, tz: ZoneInfo, *, field: str = "starts_at") ->
     A local time that does not exist (the hour skipped when clocks go forward) is
     refused; one that happens twice (clocks go back) means the first occurrence.
     """
+    check_year(value, field)
     if value.tzinfo is not None and value.utcoffset() is not None:
         return value
     local = value.replace(tzinfo=tz, fold=0)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_fsm import ConcurrentTransition
 from drf_standardized_errors import formatter, handler, openapi, openapi_serializers
 from rest_framework import exceptions, status
+from rest_framework.fields import get_error_detail
 
 from bookings import errors
 
@@ -49,9 +50,10 @@ def _as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, errors.PermissionDenied):
         return exceptions.PermissionDenied(detail=str(exc), code=exc.code)
     if isinstance(exc, DjangoValidationError):
-        detail = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        # get_error_detail() keeps each message's code ("out_of_range"), as serializers do.
+        detail = get_error_detail(exc)
+        if not isinstance(detail, dict):
+            detail = {"non_field_errors": detail}
         if NON_FIELD_ERRORS in detail:
             detail["non_field_errors"] = detail.pop(NON_FIELD_ERRORS)
         return exceptions.ValidationError(detail=detail)

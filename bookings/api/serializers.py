@@ -17,6 +17,7 @@ from bookings.models import (
     SpaceBooking,
 )
 from bookings.pricing import vat_breakdown
+from bookings.times import FIRST_YEAR, LAST_YEAR
 from venues.models import Event
 
 
@@ -29,7 +30,30 @@ class IdField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
-# -- output ---------------------------------------------------------------------------------
+class TimeField(serializers.DateTimeField):
+    """An ISO 8601 time in the years the system books (bookings.times.FIRST_YEAR..LAST_YEAR)."""
+
+    default_error_messages = {
+        "out_of_range": f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}."
+    }
+
+    def check_year(self, value):
+        # Before any time-zone shift, which could carry year 1 or 9999 out of range.
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            self.fail("out_of_range")
+
+    def enforce_timezone(self, value):
+        self.check_year(value)
+        return super().enforce_timezone(value)
+
+
+class VenueTimeField(TimeField):
+    """ISO 8601 with an offset, or a naive "YYYY-MM-DD HH:MM:SS" left naive on purpose:
+    the service reads it in the venue's time zone (DRF would assume UTC)."""
+
+    def enforce_timezone(self, value):
+        self.check_year(value)
+        return value
 
 
 class CustomerSummarySerializer(serializers.ModelSerializer):
@@ -304,7 +328,7 @@ class StrictSerializer(serializers.Serializer):
 
 
 class NotifyInput(StrictSerializer):
-    client_booking_last_updated_at = serializers.DateTimeField(required=False)
+    client_booking_last_updated_at = TimeField(required=False)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     send_email_confirmation = serializers.BooleanField(required=False, allow_null=True)
@@ -333,7 +357,7 @@ class CancelInput(NotifyInput):
 
 class StatusInput(StrictSerializer):
     status = serializers.CharField(max_length=40)
-    client_booking_last_updated_at = serializers.DateTimeField(required=False)
+    client_booking_last_updated_at = TimeField(required=False)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
@@ -344,15 +368,7 @@ class ContactInput(StrictSerializer):
     contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
     notify_email = serializers.BooleanField(required=False)
     notify_sms = serializers.BooleanField(required=False)
-    client_booking_last_updated_at = serializers.DateTimeField(required=False)
-
-
-class VenueDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with an offset, or a naive "YYYY-MM-DD HH:MM:SS" left naive on purpose:
-    the service reads it in the venue's time zone (DRF would assume UTC)."""
-
-    def enforce_timezone(self, value):
-        return value
+    client_booking_last_updated_at = TimeField(required=False)
 
 
 class LinePriceInput(StrictSerializer):
@@ -370,8 +386,8 @@ class SpaceLineInput(LinePriceInput):
     space_id = IdField()
     layout_id = IdField(required=False, allow_null=True)
     places_used = serializers.IntegerField(min_value=1, max_value=100000, default=1)
-    starts_at = VenueDateTimeField()
-    ends_at = VenueDateTimeField()
+    starts_at = VenueTimeField()
+    ends_at = VenueTimeField()
     setup_minutes = serializers.IntegerField(min_value=0, max_value=1440, required=False)
     setdown_minutes = serializers.IntegerField(min_value=0, max_value=1440, required=False)
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -393,8 +409,8 @@ class ProductLineInput(LinePriceInput):
     inventory_product_id = IdField()
     price_id = IdField(required=False, allow_null=True)
     units = serializers.IntegerField(min_value=1, max_value=100000, default=1)
-    starts_at = VenueDateTimeField()
-    ends_at = VenueDateTimeField()
+    starts_at = VenueTimeField()
+    ends_at = VenueTimeField()
 
 
 class CustomerInput(StrictSerializer):
@@ -451,7 +467,7 @@ class PaymentInput(StrictSerializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     payment_type_id = IdField(required=False, allow_null=True)
     reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    paid_at = serializers.DateTimeField(required=False)
+    paid_at = TimeField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=255)
 
 
@@ -552,8 +568,8 @@ class ProductBookingResourceSerializer(BookingOfLineMixin, ProductLineSerializer
 
 
 class EventLineUpdateInput(EventLineInput):
-    client_booking_last_updated_at = serializers.DateTimeField(required=False)
+    client_booking_last_updated_at = TimeField(required=False)
 
 
 class ProductLineUpdateInput(ProductLineInput):
-    client_booking_last_updated_at = serializers.DateTimeField(required=False)
+    client_booking_last_updated_at = TimeField(required=False)

@@ -11,9 +11,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bookings.api.serializers import IdField, StrictSerializer, refuse_unknown_fields
+from bookings.api.serializers import (
+    IdField,
+    StrictSerializer,
+    VenueTimeField,
+    refuse_unknown_fields,
+)
 from bookings.models import Customer
-from bookings.times import in_venue_time, local_day_bounds
+from bookings.times import check_year, in_venue_time, local_day_bounds
 from venues.models import (
     Blockout,
     BookingForm,
@@ -39,15 +44,6 @@ class StrictModelSerializer(serializers.ModelSerializer):
     def to_internal_value(self, data):
         refuse_unknown_fields(self, data)
         return super().to_internal_value(data)
-
-
-class VenueTimeField(serializers.DateTimeField):
-    """ISO 8601 with an offset (kept), or a naive time left naive for the venue's zone."""
-
-    def enforce_timezone(self, value: datetime) -> datetime:
-        if timezone.is_naive(value):
-            return value
-        return super().enforce_timezone(value)
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -402,6 +398,7 @@ def read_moment(raw: str, tz, name: str, *, end_of_day: bool) -> datetime:
         raise serializers.ValidationError(
             {name: ["Give an ISO 8601 time, YYYY-MM-DD HH:MM:SS (venue time) or a date."]}
         )
+    check_year(moment or day, name)
     if moment is not None and timezone.is_aware(moment):
         return moment
     if tz is None:
