@@ -13,21 +13,13 @@ from bookings.models import Booking, ChangeRequest, EventBooking, InventoryBooki
 from bookings.services import EventLineIn, ProductLineIn, SpaceLineIn, booking_create
 from tests import factories as f
 from tests.bookings import conftest as booking_world
-from venues.models import Blockout, Event, Membership, OrganizationAPIKey
+from tests.bookings.test_api_bookings import client_with
+from venues.models import Blockout, Event, Membership
 
 pytestmark = pytest.mark.django_db
 
 world = booking_world.world
 at = booking_world.at
-
-
-def key_client(organization, *scopes) -> APIClient:
-    _, key = OrganizationAPIKey.objects.create_key(
-        name="test", organization=organization, scopes=list(scopes)
-    )
-    client = APIClient()
-    client.credentials(HTTP_X_API_KEY=key)
-    return client
 
 
 def manager_client(organization) -> APIClient:
@@ -134,7 +126,7 @@ def test_another_organisations_object_is_404_on_every_route_and_method(
     stranger = (
         manager_client(f.OrganizationFactory())
         if stranger_kind == "manager"
-        else key_client(f.OrganizationFactory(), "read", "write", "approve")
+        else client_with(f.OrganizationFactory(), "read", "write", "approve")
     )
     address = "/api/v1/" + path.format(pk=owned[prefix].pk, line_id=owned["line"].pk)
     response = getattr(stranger, method)(address, {}, format="json")
@@ -143,7 +135,7 @@ def test_another_organisations_object_is_404_on_every_route_and_method(
 
 
 def test_lists_show_none_of_another_organisations_rows(owned):
-    stranger = key_client(f.OrganizationFactory(), "read")
+    stranger = client_with(f.OrganizationFactory(), "read")
     for prefix, _, _ in router.registry:
         body = stranger.get(f"/api/v1/{prefix}").json()
         assert body["count"] == 0, prefix
@@ -254,7 +246,7 @@ BODIES = {
 @pytest.mark.parametrize("case", sorted(BODIES))
 def test_another_organisations_id_in_a_body_is_refused_and_nothing_is_created(world, case):
     path, body, field = BODIES[case]
-    client = key_client(world.organization, "read", "write")
+    client = client_with(world.organization, "read", "write")
     counts = (Booking.objects.count(), Blockout.objects.count(), Event.objects.count())
     response = client.post(f"/api/v1/{path}", body(world, foreign_ids()), format="json")
     assert response.status_code == 400, response.content

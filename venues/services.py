@@ -6,7 +6,7 @@ Errors name model fields (`space`, `capacity`); the API renames relations to its
 inputs.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,34 +20,30 @@ from bookings.errors import InUse
 from bookings.models import BookingStatus, EventBooking, SpaceBooking
 from venues.models import Blockout, Event, Venue
 
-VENUE_FIELDS = frozenset(
-    {
-        "name",
-        "slug",
-        "description",
-        "address",
-        "postal_code",
-        "city",
-        "country",
-        "phone",
-        "email",
-        "timezone",
-        "is_active",
-    }
+VENUE_FIELDS = (  # in the order the API shows them
+    "name",
+    "slug",
+    "description",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "phone",
+    "email",
+    "timezone",
+    "is_active",
 )
-BLOCKOUT_FIELDS = frozenset({"space", "starts_at", "ends_at", "reason", "note"})
-EVENT_FIELDS = frozenset(
-    {
-        "venue",
-        "space",
-        "title",
-        "description",
-        "notes",
-        "starts_at",
-        "ends_at",
-        "capacity",
-        "is_public",
-    }
+BLOCKOUT_FIELDS = ("space", "starts_at", "ends_at", "reason", "note")
+EVENT_FIELDS = (
+    "venue",
+    "space",
+    "title",
+    "description",
+    "notes",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "is_public",
 )
 
 
@@ -57,9 +53,11 @@ class SavedBlockout:
     warnings: list[str]
 
 
-def apply_changes(instance: models.Model, changes: Mapping[str, Any], editable: frozenset) -> None:
+def apply_changes(
+    instance: models.Model, changes: Mapping[str, Any], editable: Collection[str]
+) -> None:
     """Set the changed fields; a field outside `editable` is a programming error."""
-    unknown = set(changes) - editable
+    unknown = set(changes) - set(editable)
     if unknown:
         raise TypeError(f"{type(instance).__name__} fields not editable here: {sorted(unknown)}")
     for name, value in changes.items():

@@ -13,20 +13,18 @@ from bookings.errors import InUse
 from bookings.models import Customer
 from venues.models import Organization
 
-CUSTOMER_FIELDS = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "company",
-        "email",
-        "phone",
-        "vat_number",
-        "address",
-        "postal_code",
-        "city",
-        "country",
-        "notes",
-    }
+CUSTOMER_FIELDS = (  # in the order the API shows them
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "phone",
+    "vat_number",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "notes",
 )
 
 
@@ -84,7 +82,7 @@ def customer_save(*, actor: Actor, customer: Customer, changes: Mapping[str, Any
     contact details they were made with (their own contact fields).
     """
     actor.require(WRITE, customer.organization)
-    unknown = set(changes) - CUSTOMER_FIELDS
+    unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"Customer fields not editable here: {sorted(unknown)}")
     for name, value in changes.items():

@@ -18,6 +18,7 @@ from bookings.api.serializers import (
     refuse_unknown_fields,
 )
 from bookings.models import Customer
+from bookings.services.customers import CUSTOMER_FIELDS
 from bookings.times import check_year, in_venue_time, local_day_bounds
 from venues.models import (
     Blockout,
@@ -33,6 +34,7 @@ from venues.models import (
     VatRate,
     Venue,
 )
+from venues.services import VENUE_FIELDS
 
 # Longest stretch an availability question may cover.
 MAX_AVAILABILITY_RANGE = timedelta(days=31)
@@ -55,17 +57,7 @@ class VenueSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "organization_id",
-            "name",
-            "slug",
-            "description",
-            "address",
-            "postal_code",
-            "city",
-            "country",
-            "phone",
-            "email",
-            "timezone",
-            "is_active",
+            *VENUE_FIELDS,
         ]
 
 
@@ -261,21 +253,6 @@ class BookingFormSerializer(serializers.ModelSerializer):
         ]
 
 
-CUSTOMER_FIELDS = [
-    "first_name",
-    "last_name",
-    "company",
-    "email",
-    "phone",
-    "vat_number",
-    "address",
-    "postal_code",
-    "city",
-    "country",
-    "notes",
-]
-
-
 class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
@@ -329,17 +306,7 @@ class VenueInput(StrictModelSerializer):
         model = Venue
         fields = [
             "organization_id",
-            "name",
-            "slug",
-            "description",
-            "address",
-            "postal_code",
-            "city",
-            "country",
-            "phone",
-            "email",
-            "timezone",
-            "is_active",
+            *VENUE_FIELDS,
         ]
         # Uniqueness per organisation is checked by the model's full_clean().
         validators = []
