@@ -32,6 +32,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from bookings.sanitize import forbidden_character
 from venues.models import BookingForm, CustomField
 
 Type = CustomField.Type
@@ -190,12 +191,12 @@ CLEANERS: dict[str, Callable[[CustomField, Any], Any]] = {
 }
 
 
-def _contains_nul(value: Any) -> bool:
+def _forbidden_character(value: Any) -> ValidationError | None:
     if isinstance(value, str):
-        return "\x00" in value
+        return forbidden_character(value)
     if isinstance(value, list | tuple):
-        return any(_contains_nul(item) for item in value)
-    return False
+        return next(filter(None, map(_forbidden_character, value)), None)
+    return None
 
 
 def _is_blank(value: Any) -> bool:
@@ -208,9 +209,10 @@ def _is_blank(value: Any) -> bool:
 
 
 def _clean_answer(field: CustomField, value: Any) -> Any:
-    """One answer through the NUL, required and type checks; _BLANK when there is none."""
-    if _contains_nul(value):
-        raise _error("Null characters are not allowed.", "null_characters_not_allowed")
+    """One answer through the character, required and type checks; _BLANK when there is none."""
+    forbidden = _forbidden_character(value)
+    if forbidden is not None:
+        raise forbidden
     required = _error(field.required_message or REQUIRED_MESSAGE, "required")
     if field.field_type != Type.CHECKBOX and _is_blank(value):
         if field.required:

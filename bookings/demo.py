@@ -539,6 +539,7 @@ class DemoBuilder:
             slot_minutes=30,
             min_duration_minutes=60,
             max_duration_minutes=12 * 60,
+            accepts_discount_codes=True,
             cancellation_deadline_hours=72,
             notify_emails="events@harbourlight.example\nmarta@harbourlight.example",
             payment_type=self.payment_types[PaymentType.Kind.INVOICE],
@@ -845,10 +846,18 @@ class DemoBuilder:
             booking=wedding,
             changes={
                 "space_lines": [
-                    {"id": line.pk, "places": 95, "ends_at": line.ends_at + timedelta(hours=1)}
+                    {
+                        "id": line.pk,
+                        "places": 95,
+                        "layout_id": line.space.layouts.get(name="Cocktail").pk,
+                        "ends_at": line.ends_at + timedelta(hours=1),
+                    }
                 ]
             },
-            request_note="<p>We are now 95 guests and would like to stay one hour longer.</p>",
+            request_note=(
+                "<p>We are now 95 guests: a cocktail reception instead of the seated dinner, "
+                "please, and we would like to stay one hour longer.</p>"
+            ),
         )
         self.times[wedding.pk]["change_requested"] = self.now - timedelta(hours=5)
 
@@ -857,16 +866,16 @@ class DemoBuilder:
             actor=Actor.customer(self.tokens[tech.pk]),
             booking=tech,
             changes={
-                "space_lines": [{"id": tech.space_bookings.get().pk, "places": 240}],
+                "space_lines": [{"id": tech.space_bookings.get().pk, "places": 220}],
                 "contact": {"contact_name": "Daniel Okafor"},
             },
-            request_note="<p>Could we fit 240 people?</p>",
+            request_note="<p>Could we fit 220 people?</p>",
         )
         services.change_request_deny(
             actor=approver,
             change_request=request,
-            comment="Fire code: 220 at most.",
-            message="The auditorium holds 220 guests at most.",
+            comment="Stage and camera platform take the front rows.",
+            message="With your stage and camera platform, 200 guests is the most we can seat.",
         )
         self.times[tech.pk] |= {
             "change_requested": self.now - timedelta(days=2),

@@ -96,6 +96,17 @@ class BookingClosed(BookingError):
         self.status = status
 
 
+class ChangeRequestClosed(BookingError):
+    """The change request was decided or withdrawn already; nothing was changed."""
+
+    code = "change_request_closed"
+
+    def __init__(self, *, status: str, decided_at: datetime | None) -> None:
+        when = f" at {decided_at.isoformat()}" if decided_at else ""
+        super().__init__(f"This change request was {status}{when}; it can no longer be decided.")
+        self.status = status
+
+
 class InUse(BookingError):
     """The object is still referred to (a customer with bookings, a venue with events)."""
 

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from bookings.models import Booking, BookingLine, EventBooking, InventoryBooking, SpaceBooking
 
 CENT = Decimal("0.01")
+# The largest amount a money column (12 digits, 2 after the point) holds: every price,
+# total, payment sum and balance must stay within ±MONEY_MAX.
+MONEY_MAX = Decimal("9999999999.99")
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
 # Hours are often not exact decimals (110 min = 1.8333… h), so price × hours can land a
@@ -62,10 +65,10 @@ def discount_applies(discount: Discount, *, line_kind: str, on: date) -> bool:
     """True when `discount` may be used on a line of `line_kind` ("spaces", "events",
     "products") for the booking day `on`: active, valid_from <= on <= valid_until
     (either may be empty), and meant for all lines or for this kind."""
-    return _discount_refusal(discount, line_kind=line_kind, on=on) is None
+    return discount_refusal(discount, line_kind=line_kind, on=on) is None
 
 
-def _discount_refusal(discount: Discount, *, line_kind: str, on: date) -> ValidationError | None:
+def discount_refusal(discount: Discount, *, line_kind: str, on: date) -> ValidationError | None:
     """Why `discount` cannot be used, as an error on the "discount" field; None if it can."""
     name = f'The discount "{discount.name}"'
     if not discount.is_active:
@@ -87,7 +90,7 @@ def _discount_refusal(discount: Discount, *, line_kind: str, on: date) -> Valida
 
 def _discount_amount(discount: Discount, subtotal: Decimal, *, line_kind: str, on: date) -> Decimal:
     """Gross taken off `subtotal`; a fixed discount never takes more than the subtotal."""
-    refusal = _discount_refusal(discount, line_kind=line_kind, on=on)
+    refusal = discount_refusal(discount, line_kind=line_kind, on=on)
     if refusal is not None:
         raise refusal
     if discount.kind == Discount.Kind.PERCENT:

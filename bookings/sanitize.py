@@ -1,5 +1,6 @@
-"""Sanitising the HTML customers type into booking and change-request notes."""
+"""Sanitising what people type: HTML in notes, and characters no text field may hold."""
 
+import re
 from urllib.parse import urlsplit
 
 import nh3
@@ -57,3 +58,27 @@ def sanitize_note(html: str, *, max_length: int = 5000) -> str:
             }
         )
     return _cleaner.clean(html.replace("\x00", "")).strip()
+
+
+# A lone UTF-16 surrogate is not a character: it cannot be encoded to UTF-8, so neither
+# the database nor an e-mail can hold it. JSON can smuggle one in as "\ud800".
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def forbidden_character(text: str) -> ValidationError | None:
+    """Why `text` cannot be stored (a NUL or a lone surrogate in it), or None.
+
+    The messages and codes are the ones Django REST framework's text fields use.
+    """
+    if "\x00" in text:
+        return ValidationError(
+            "Null characters are not allowed.", code="null_characters_not_allowed"
+        )
+    surrogate = _SURROGATE.search(text)
+    if surrogate:
+        return ValidationError(
+            "Surrogate characters are not allowed: U+%(code_point)X.",
+            code="surrogate_characters_not_allowed",
+            params={"code_point": ord(surrogate.group())},
+        )
+    return None

@@ -654,6 +654,9 @@ class BookingForm(models.Model):
     max_duration_minutes = models.PositiveIntegerField(
         null=True, blank=True, help_text="Empty: no limit."
     )
+    accepts_discount_codes = models.BooleanField(
+        default=False, help_text="Customers may type a discount's public code."
+    )
     cancellation_deadline_hours = models.PositiveIntegerField(
         default=48, help_text="Customers may cancel themselves until this long before the start."
     )

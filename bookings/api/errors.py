@@ -5,7 +5,8 @@ Every error answers {"type": ..., "errors": [{"code", "detail", "attr"}]}; a con
 "allowed" (the legal next statuses).
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_fsm import ConcurrentTransition
 from drf_standardized_errors import formatter, handler, openapi, openapi_serializers
@@ -25,6 +26,13 @@ class DomainError(exceptions.APIException):
 
 
 def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return DomainError(
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            code="request_too_large",
+            detail=f"The request body is larger than {limit} bytes ({limit // 1024} KiB).",
+        )
     if isinstance(exc, errors.BookingConflict):
         return DomainError(
             status_code=status.HTTP_409_CONFLICT,
@@ -39,7 +47,9 @@ def _as_api_exception(exc: Exception) -> Exception:
             detail=str(exc),
             extra={"current": exc.current, "allowed": exc.allowed},
         )
-    if isinstance(exc, errors.StaleBooking | errors.BookingClosed | errors.InUse):
+    if isinstance(
+        exc, errors.StaleBooking | errors.BookingClosed | errors.ChangeRequestClosed | errors.InUse
+    ):
         return DomainError(status_code=status.HTTP_409_CONFLICT, code=exc.code, detail=str(exc))
     if isinstance(exc, ConcurrentTransition):
         return DomainError(

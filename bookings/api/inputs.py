@@ -247,6 +247,7 @@ def booking_arguments(data: dict, organization: Organization) -> dict:
         ),
         "notify_email": data.get("notify_email", True),
         "notify_sms": data.get("notify_sms", False),
+        "discount_code": data.get("discount_code", ""),
         "approve": status == "approved",
         **lines,
     }

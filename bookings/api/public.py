@@ -61,6 +61,7 @@ class PublicBookingView(PublicView):
                 answers=data.get("answers", {}),
                 request_note=data.get("request_note", ""),
                 notify_sms=data.get("notify_sms", False),
+                discount_code=data.get("discount_code", ""),
                 space_lines=[
                     inputs.space_line(line, organization, f"spaces.{n}")
                     for n, line in enumerate(data["spaces"])

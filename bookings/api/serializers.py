@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from bookings.models import (
     STATUS_INFO,
@@ -17,6 +18,7 @@ from bookings.models import (
     SpaceBooking,
 )
 from bookings.pricing import vat_breakdown
+from bookings.services.bookings import STAFF_ONLY
 from bookings.times import FIRST_YEAR, LAST_YEAR
 from venues.models import Event
 
@@ -345,8 +347,22 @@ class NotifyInput(StrictSerializer):
         }
 
 
+class EventOverridesInput(StrictSerializer):
+    """What staff may set on the Event an approval creates (else taken from the booking)."""
+
+    title = serializers.CharField(required=False, max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    starts_at = VenueTimeField(required=False)
+    ends_at = VenueTimeField(required=False)
+    is_public = serializers.BooleanField(required=False)
+    capacity = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=1_000_000
+    )
+
+
 class ApproveInput(NotifyInput):
-    event = serializers.DictField(required=False, help_text="Overrides for the Event created.")
+    event = EventOverridesInput(required=False, help_text="Overrides for the Event created.")
 
 
 class CancelInput(NotifyInput):
@@ -427,6 +443,9 @@ class ContactFields(StrictSerializer):
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
+DISCOUNT_CODE_HELP = "A discount's public code (case does not matter)."
+
+
 class BookingCreateInput(StrictSerializer):
     """A booking with any mix of lines: `spaces`, `events`, `inventory_products`."""
 
@@ -442,6 +461,9 @@ class BookingCreateInput(StrictSerializer):
     answers = serializers.DictField(required=False)
     notify_email = serializers.BooleanField(required=False, default=True)
     notify_sms = serializers.BooleanField(required=False, default=False)
+    discount_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text=DISCOUNT_CODE_HELP
+    )
     status = serializers.CharField(
         required=False, default="pending", help_text="pending, or approved (aliases accepted)."
     )
@@ -504,8 +526,50 @@ class ChangeDecisionInput(StrictSerializer):
     )
 
 
+class CustomerLineInput(StrictSerializer):
+    """A line as a customer sends it. The fields the staff's line input (`staff_line`) has
+    and this one lacks are staff matters: a customer who sends one hears so by name."""
+
+    staff_line: type[serializers.Serializer]
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            staff_fields = set(self.staff_line().fields) - set(self.fields)
+            sent = sorted(staff_fields & set(data))
+            if sent:
+                detail = ErrorDetail(STAFF_ONLY, code="staff_only")
+                raise serializers.ValidationError({name: [detail] for name in sent})
+        return super().to_internal_value(data)
+
+
+class PublicSpaceLineInput(CustomerLineInput):
+    """A space line as a customer chooses it: prices, VAT, discounts by id, setup and
+    setdown, opening-hours overrides and attendee figures are for staff, and refused."""
+
+    staff_line = SpaceLineInput
+
+    space_id = IdField()
+    layout_id = IdField(required=False, allow_null=True)
+    places_used = serializers.IntegerField(min_value=1, max_value=100000, default=1)
+    starts_at = VenueTimeField()
+    ends_at = VenueTimeField()
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class PublicProductLineInput(CustomerLineInput):
+    """A product line as a customer chooses it (the product's own price applies)."""
+
+    staff_line = ProductLineInput
+
+    inventory_product_id = IdField()
+    units = serializers.IntegerField(min_value=1, max_value=100000, default=1)
+    starts_at = VenueTimeField()
+    ends_at = VenueTimeField()
+
+
 class PublicBookingInput(StrictSerializer):
-    """What the public booking form sends: no ids of other organisations can be reached."""
+    """What the public booking form sends: only what the form offers a customer; no ids of
+    other organisations can be reached, and any staff field is refused by name."""
 
     booking_form = serializers.SlugField(help_text="The booking form's slug.")
     organization = serializers.SlugField(help_text="The organisation's slug.")
@@ -515,8 +579,14 @@ class PublicBookingInput(StrictSerializer):
     answers = serializers.DictField(required=False)
     request_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     notify_sms = serializers.BooleanField(required=False, default=False)
-    spaces = SpaceLineInput(many=True, required=False, default=list)
-    inventory_products = ProductLineInput(many=True, required=False, default=list)
+    discount_code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text=f"{DISCOUNT_CODE_HELP} Only on forms that take codes.",
+    )
+    spaces = PublicSpaceLineInput(many=True, required=False, default=list)
+    inventory_products = PublicProductLineInput(many=True, required=False, default=list)
     website = serializers.CharField(
         required=False, allow_blank=True, help_text="Leave empty (a trap for robots)."
     )
@@ -529,12 +599,30 @@ class PublicBookingResultSerializer(serializers.Serializer):
     manage_url = serializers.CharField()
 
 
+class ChangeContactInput(StrictSerializer):
+    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
+class ChangeSpaceLineInput(StrictSerializer):
+    """A change to one of the booking's space lines; only the fields given change."""
+
+    id = IdField(help_text="The space line to change.")
+    starts_at = VenueTimeField(required=False)
+    ends_at = VenueTimeField(required=False)
+    places = serializers.IntegerField(required=False, min_value=1, max_value=100000)
+    space_id = IdField(required=False, help_text="Another space of the venue on the form.")
+    layout_id = IdField(required=False, allow_null=True)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
 class PublicChangeInput(StrictSerializer):
     manage_token = serializers.CharField(max_length=100)
     cancellation = serializers.BooleanField(default=False)
-    contact = serializers.DictField(required=False)
+    contact = ChangeContactInput(required=False)
     answers = serializers.DictField(required=False)
-    space_lines = serializers.ListField(child=serializers.DictField(), required=False)
+    space_lines = ChangeSpaceLineInput(many=True, required=False)
     request_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 

@@ -5,6 +5,7 @@ DESIGN §8), checks the actor and the client's `updated_at`, changes the booking
 a LogEntry and queues notifications that go out after commit.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -13,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import notifications
+from bookings import notifications, pricing
 from bookings.actors import APPROVE, FRONT_DESK, WRITE, Actor
 from bookings.answers import clean_answers
 from bookings.errors import PermissionDenied, TransitionNotAllowed
@@ -35,6 +36,7 @@ from bookings.models import (
 from bookings.sanitize import sanitize_note
 from bookings.services.common import (
     Lines,
+    booking_day,
     check_fit,
     check_fresh,
     full_clean_all,
@@ -44,6 +46,7 @@ from bookings.services.common import (
     price_lines,
     require_transition,
     save_lines,
+    withdraw_open_change_request,
     write_log,
 )
 from bookings.services.customers import CustomerIn, customer_find_or_create
@@ -124,6 +127,20 @@ class CreatedBooking:
     booking: Booking
     manage_token: str  # shown once (confirmation page, API response, e-mail)
     warnings: list[str] = field(default_factory=list)
+
+
+# What a customer (public form, manage link) may choose on a line. Every other field of a
+# line is a staff matter — prices, VAT, discounts by id, setup and setdown, opening-hours
+# overrides, attendee figures, signage — and must be left as it is by default.
+CUSTOMER_CHOICES = {
+    SpaceLineIn: frozenset({"space", "layout", "starts_at", "ends_at", "places", "name"}),
+    ProductLineIn: frozenset({"product", "units", "starts_at", "ends_at"}),
+}
+STAFF_ONLY = "Only staff can set this."
+
+
+def staff_only(field_name: str) -> ValidationError:
+    return ValidationError({field_name: ValidationError(STAFF_ONLY, code="staff_only")})
 
 
 def _price_fields(line_in: LinePrice) -> dict:
@@ -220,15 +237,19 @@ def booking_create(
     space_lines: list[SpaceLineIn] = (),
     event_lines: list[EventLineIn] = (),
     product_lines: list[ProductLineIn] = (),
+    discount_code: str = "",
     approve: bool | None = None,
 ) -> CreatedBooking:
     """Create a booking with any mix of space, event and product lines.
 
     Rules: staff, API keys and the system need the write right (and approve, to approve
-    at once); a customer books only through an active public form, and follows its
-    policy (spaces and products it offers, notice, days ahead, slot granularity,
-    durations). Answers are validated against the form whoever books; the request note
-    is sanitised. Every
+    at once); a customer books only through an active public form and chooses only what
+    it offers (CUSTOMER_CHOICES: its spaces, layouts and products, slots within its
+    notice, days ahead, granularity and durations, places, and a discount by its public
+    code where the form takes codes); anything else a customer sends — a price, VAT,
+    a discount id, setup or setdown, an opening-hours override, attendee figures, an
+    internal note, a payment type, tickets — is refused naming the field. Answers are
+    validated against the form whoever books; the request note is sanitised. Every
     line is priced. The booking starts `pending` unless it is approved at once: staff
     and API ask for that with `approve=True`; a public form without approval approves
     what fits. Approval checks capacity under the resource locks; a pending request is
@@ -248,12 +269,20 @@ def booking_create(
     if by_customer:
         if approve:
             raise PermissionDenied("A public request cannot approve itself.")
+        _refuse_staff_choices(
+            space_lines=space_lines,
+            event_lines=event_lines,
+            product_lines=product_lines,
+            internal_note=internal_note,
+            payment_type=payment_type,
+        )
     else:
         actor.require(WRITE, organization)
         if approve:
             actor.require(APPROVE, organization)
     if not (space_lines or event_lines or product_lines):
         raise ValidationError({"lines": "A booking needs at least one space, event or product."})
+    discount = _discount_of_code(organization, booking_form, discount_code, by_customer=by_customer)
     if booking_form is not None and answers is None:
         answers = {}
     contact = contact or ContactIn()
@@ -272,7 +301,7 @@ def booking_create(
         contact_phone=contact.phone.strip(),
         answers=clean_answers(booking_form, answers) if booking_form else {},
         request_note=sanitize_note(request_note),
-        internal_note="" if by_customer else internal_note,
+        internal_note=internal_note,
         payment_type=payment_type or (booking_form.payment_type if booking_form else None),
         notify_email=notify_email,
         notify_sms=notify_sms,
@@ -296,9 +325,11 @@ def booking_create(
     full_clean_all(lines.spaces, "space_lines")
     full_clean_all(lines.events, "event_lines")
     full_clean_all(lines.products, "product_lines")
-    _check_catalogue(booking, lines)
+    check_catalogue(booking, lines)
     if by_customer:
-        _check_form_policy(booking_form, lines)
+        check_form_policy(booking_form, named_lines(lines))
+    if discount is not None:
+        _use_discount(discount, lines, on=booking_day(booking))
     price_lines(booking, lines)
 
     if public and booking_form.requires_approval is False:
@@ -306,7 +337,10 @@ def booking_create(
     check_fit(booking, lines, lock=bool(approve))
     save_lines(booking, lines)
     booking.save()
-    write_log(booking, LogEntry.Action.CREATED, actor, data={"source": source})
+    log_data = {"source": source}
+    if discount is not None:
+        log_data["discount_code"] = discount.code
+    write_log(booking, LogEntry.Action.CREATED, actor, data=log_data)
 
     # The manage link goes out with the first message: the token is not kept.
     if approve:
@@ -320,7 +354,78 @@ def booking_create(
     return CreatedBooking(booking=booking, manage_token=token)
 
 
-def _check_catalogue(booking: Booking, lines: Lines) -> None:
+def _refuse_staff_choices(
+    *, space_lines, event_lines, product_lines, internal_note: str, payment_type
+) -> None:
+    """A customer's lines leave every field outside CUSTOMER_CHOICES at its default."""
+    errors: dict[str, list[ValidationError]] = {}
+    for prefix, lines_in in (("space_lines", space_lines), ("product_lines", product_lines)):
+        for number, line_in in enumerate(lines_in):
+            chosen = CUSTOMER_CHOICES[type(line_in)]
+            for line_field in dataclasses.fields(line_in):
+                value = getattr(line_in, line_field.name)
+                if line_field.name not in chosen and value != line_field.default:
+                    errors.update(staff_only(f"{prefix}.{number}.{line_field.name}").error_dict)
+    if event_lines:
+        errors["event_lines"] = [
+            ValidationError("Tickets are not sold through booking forms.", code="staff_only")
+        ]
+    if internal_note:
+        errors.update(staff_only("internal_note").error_dict)
+    if payment_type is not None:
+        errors.update(staff_only("payment_type").error_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _discount_of_code(
+    organization: Organization, form: BookingForm | None, code: str, *, by_customer: bool
+) -> Discount | None:
+    """The discount behind a public code (case does not matter); None without a code."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    if by_customer and not (form and form.accepts_discount_codes):
+        raise ValidationError(
+            {"discount_code": ValidationError("This form takes no discount codes.", code="invalid")}
+        )
+    discount = (
+        Discount.objects.filter(organization=organization, code__iexact=code)
+        .exclude(code="")
+        .first()
+    )
+    if discount is None:
+        raise ValidationError(
+            {"discount_code": ValidationError("There is no such discount code.", code="invalid")}
+        )
+    return discount
+
+
+def _use_discount(discount: Discount, lines: Lines, *, on) -> None:
+    """Put a coded discount on every line it applies to that has no discount of its own.
+
+    A code that applies to none of the lines is refused with the reason (expired, not
+    yet valid, meant for other lines).
+    """
+    refusals = []
+    for line_kind, group in (
+        (Discount.AppliesTo.SPACES, lines.spaces),
+        (Discount.AppliesTo.EVENTS, lines.events),
+        (Discount.AppliesTo.PRODUCTS, lines.products),
+    ):
+        for line in group:
+            if line.discount is not None:
+                continue
+            refusal = pricing.discount_refusal(discount, line_kind=line_kind, on=on)
+            if refusal is None:
+                line.discount = discount
+            else:
+                refusals.append(refusal.error_dict["discount"][0])
+    if refusals and not any(line.discount == discount for line in lines.all()):
+        raise ValidationError({"discount_code": refusals[0]})
+
+
+def check_catalogue(booking: Booking, lines: Lines) -> None:
     """Only active spaces and products of the booking's venue (or the whole organisation)."""
     errors = {}
     for number, line in enumerate(lines.spaces):
@@ -338,32 +443,45 @@ def _check_catalogue(booking: Booking, lines: Lines) -> None:
         raise ValidationError(errors)
 
 
-def _check_form_policy(form: BookingForm, lines: Lines) -> None:
-    """What a public form allows: its spaces and products, notice, horizon, slots, durations."""
+def named_lines(lines: Lines) -> list[tuple[str, SpaceBooking | InventoryBooking]]:
+    """The space and product lines with the names errors give them ("space_lines.0")."""
+    return [
+        *((f"space_lines.{number}", line) for number, line in enumerate(lines.spaces)),
+        *((f"product_lines.{number}", line) for number, line in enumerate(lines.products)),
+    ]
+
+
+def check_form_policy(
+    form: BookingForm,
+    lines: list[tuple[str, SpaceBooking | InventoryBooking]],
+    *,
+    times_of: set[str] | None = None,
+) -> None:
+    """What a public form allows a customer: its spaces and products; for every line, a
+    start within its notice and days ahead; for space lines, times on its slot steps and
+    a duration within its limits. `lines` are (name, line) pairs; `times_of` limits the
+    time rules to the lines so named (a change request re-checks only what it moves).
+    """
     now = timezone.now()
     tz = form.venue.tzinfo
-    offered_spaces = set(form.spaces.values_list("pk", flat=True))
-    offered_products = set(form.products.values_list("pk", flat=True))
+    offered = {
+        "space": set(form.spaces.values_list("pk", flat=True)),
+        "product": set(form.products.values_list("pk", flat=True)),
+    }
     errors = {}
-    for prefix, line, offered, resource in [
-        *(
-            (f"space_lines.{n}", line, offered_spaces, "space")
-            for n, line in enumerate(lines.spaces)
-        ),
-        *(
-            (f"product_lines.{n}", line, offered_products, "product")
-            for n, line in enumerate(lines.products)
-        ),
-    ]:
-        if getattr(line, f"{resource}_id") not in offered:
+    for prefix, line in lines:
+        resource = "space" if isinstance(line, SpaceBooking) else "product"
+        if getattr(line, f"{resource}_id") not in offered[resource]:
             errors[f"{prefix}.{resource}"] = f"This {resource} cannot be booked with this form."
             continue
-        if resource == "product":
+        if times_of is not None and prefix not in times_of:
             continue
         if line.starts_at < now + timedelta(hours=form.min_notice_hours):
             errors[f"{prefix}.starts_at"] = f"Book at least {form.min_notice_hours} hours ahead."
         elif line.starts_at > now + timedelta(days=form.max_days_ahead):
             errors[f"{prefix}.starts_at"] = f"Book at most {form.max_days_ahead} days ahead."
+        if resource == "product":
+            continue
         for name in ("starts_at", "ends_at"):
             local = timezone.localtime(getattr(line, name), tz)
             if (local.hour * 60 + local.minute) % form.slot_minutes or local.second:
@@ -439,7 +557,11 @@ def _create_event(booking: Booking, space_lines: list[SpaceBooking], fields: dic
     }
     tz = booking.venue.tzinfo
     for name in ("starts_at", "ends_at"):
+        if not isinstance(values[name], datetime):
+            raise ValidationError({f"event.{name}": "Give a date and time."})
         values[name] = in_venue_time(values[name], tz, field=f"event.{name}")
+    if values["ends_at"] <= values["starts_at"]:
+        raise ValidationError({"event.ends_at": "Must be after starts_at."})
     event = Event(
         organization=booking.organization,
         venue=booking.venue,
@@ -509,6 +631,7 @@ def booking_deny(
     from_status = booking.status
     booking.deny()
     booking.save()
+    withdraw_open_change_request(booking, actor, reason="denied")
     write_log(
         booking,
         LogEntry.Action.DENIED,
@@ -554,6 +677,7 @@ def booking_cancel(
     cancel_booking(
         booking, actor, event_procedure=event_procedure, comment=comment, message=message
     )
+    withdraw_open_change_request(booking, actor, reason="canceled")
     notify_customer(
         booking,
         Notification.Kind.CANCELED,
@@ -640,6 +764,7 @@ def _front_desk(name: str, actor: Actor, booking, client_updated_at, comment: st
     getattr(booking, name)()
     booking.save()
     write_log(booking, action, actor, from_status=from_status, comment=comment)
+    withdraw_open_change_request(booking, actor, reason=booking.status)
     return booking
 
 
@@ -798,6 +923,16 @@ def payment_record(
     if booking.amount_paid + amount < 0:
         raise ValidationError(
             {"amount": f"A refund cannot exceed what was paid ({booking.amount_paid})."}
+        )
+    if booking.amount_paid + amount > pricing.MONEY_MAX:
+        raise ValidationError(
+            {
+                "amount": ValidationError(
+                    "The payments of a booking cannot add up to more than %(limit)s.",
+                    code="max_value",
+                    params={"limit": pricing.MONEY_MAX},
+                )
+            }
         )
     payment = Payment(
         booking=booking,

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,7 +18,15 @@ from bookings.availability import (
     lock_resources,
 )
 from bookings.errors import BookingConflict, StaleBooking, TransitionNotAllowed
-from bookings.models import Booking, EventBooking, InventoryBooking, LogEntry, SpaceBooking
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    ChangeRequest,
+    EventBooking,
+    InventoryBooking,
+    LogEntry,
+    SpaceBooking,
+)
 
 
 @dataclass
@@ -95,6 +103,29 @@ def write_log(
     )
 
 
+# A booking takes change requests while it is in one of these statuses.
+OPEN_STATUSES = (BookingStatus.PENDING, BookingStatus.APPROVED)
+
+
+def withdraw_open_change_request(booking: Booking, actor: Actor, *, reason: str) -> None:
+    """Withdraw the booking's open change request, if any, and log why (the booking is locked).
+
+    Closing a booking closes what hangs off it: a request left open could otherwise be
+    approved onto a canceled booking. `reason`: "replaced", "canceled", "denied", ...
+    """
+    for change_request in booking.change_requests.select_for_update().filter(
+        status=ChangeRequest.Status.PENDING
+    ):
+        change_request.withdraw()
+        change_request.save()
+        write_log(
+            booking,
+            LogEntry.Action.CHANGE_WITHDRAWN,
+            actor,
+            data={"change_request": change_request.pk, "reason": reason},
+        )
+
+
 def check_fit(booking: Booking, lines: Lines, *, lock: bool) -> None:
     """Raise BookingConflict unless every line fits next to what holds capacity now.
 
@@ -122,19 +153,46 @@ def check_fit(booking: Booking, lines: Lines, *, lock: bool) -> None:
         raise BookingConflict(conflicts)
 
 
+def booking_day(booking: Booking) -> date:
+    """The day the booking was made, in the venue's time zone (discounts are valid by it)."""
+    return timezone.localtime(booking.created_at or timezone.now(), booking.venue.tzinfo).date()
+
+
+# What drives the amount of a line, to name when it is too large: its quantity, or its
+# manual price.
+AMOUNT_FIELDS = {"space_lines": "ends_at", "event_lines": "quantity", "product_lines": "units"}
+
+
 def price_lines(booking: Booking, lines: Lines) -> None:
     """Price every line and the booking's totals (nothing saved).
 
     Discounts are checked for validity on the day the booking was made, in the
-    venue's time zone.
+    venue's time zone. No line and no total may exceed what a money column holds
+    (pricing.MONEY_MAX): the line that would is named.
     """
-    on = timezone.localtime(booking.created_at or timezone.now(), booking.venue.tzinfo).date()
-    for line in lines.spaces:
-        pricing.apply_line_price(line, pricing.price_space_line(line, on=on))
-    for line in lines.events:
-        pricing.apply_line_price(line, pricing.price_event_line(line, on=on))
-    for line in lines.products:
-        pricing.apply_line_price(line, pricing.price_product_line(line, on=on))
+    on = booking_day(booking)
+    priced = [
+        ("space_lines", lines.spaces, pricing.price_space_line),
+        ("event_lines", lines.events, pricing.price_event_line),
+        ("product_lines", lines.products, pricing.price_product_line),
+    ]
+    total = pricing.ZERO
+    for prefix, group, price_of in priced:
+        for number, line in enumerate(group):
+            price = price_of(line, on=on)
+            total += price.gross
+            if max(price.subtotal_gross, price.gross, total) > pricing.MONEY_MAX:
+                field = "manual_price_gross" if line.use_manual_price else AMOUNT_FIELDS[prefix]
+                raise ValidationError(
+                    {
+                        f"{prefix}.{number}.{field}": ValidationError(
+                            "This would take the booking over %(limit)s.",
+                            code="max_value",
+                            params={"limit": pricing.MONEY_MAX},
+                        )
+                    }
+                )
+            pricing.apply_line_price(line, price)
     pricing.apply_totals(booking, lines.all())
 
 

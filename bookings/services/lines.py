@@ -29,6 +29,7 @@ from bookings.services.bookings import (
     build_space_line,
 )
 from bookings.services.common import (
+    OPEN_STATUSES,
     Lines,
     check_fit,
     check_fresh,
@@ -39,7 +40,6 @@ from bookings.services.common import (
     write_log,
 )
 
-OPEN_STATUSES = (BookingStatus.PENDING, BookingStatus.APPROVED)
 LINE_FIELDS = {
     "space": ("spaces", SpaceBooking),
     "event": ("events", EventBooking),

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from bookings import services
 from bookings.actors import Actor
-from bookings.errors import BookingConflict, PermissionDenied, TransitionNotAllowed
+from bookings.errors import BookingConflict, ChangeRequestClosed, PermissionDenied
 from bookings.models import ChangeRequest
 from bookings.services import SpaceLineIn, booking_create
 from tests.bookings.conftest import at
@@ -146,7 +146,7 @@ def test_a_denied_request_leaves_the_booking_as_it_was(world):
     assert (request.status, request.decision_message) == ("denied", "We cannot seat 30.")
     assert booking.space_bookings.get().places == 8
     assert "We cannot seat 30." in booking.notifications.get(kind="change_denied").body_text
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(ChangeRequestClosed, match="was denied at"):
         services.change_request_approve(actor=world.actors["approver"], change_request=request)
 
 
@@ -201,12 +201,13 @@ def test_a_request_with_a_bad_time_names_the_time(world):
     assert "space_lines.0.starts_at" in refused.value.message_dict
 
 
-def test_a_cancellation_request_for_guests_already_arrived_is_refused_cleanly(world):
+def test_guests_arriving_withdraw_an_open_request_and_deciding_it_later_is_refused(world):
     booking, customer = public(world, approve=True)
     request = services.change_request_submit(actor=customer, booking=booking, is_cancellation=True)
     services.booking_arrive(actor=world.actors["front_desk"], booking=booking)
-    with pytest.raises(TransitionNotAllowed, match="cannot become canceled"):
+    assert ChangeRequest.objects.get(pk=request.pk).status == "withdrawn"
+    assert booking.log_entries.last().data == {"change_request": request.pk, "reason": "arrived"}
+    with pytest.raises(ChangeRequestClosed, match="was withdrawn"):
         services.change_request_approve(actor=world.actors["approver"], change_request=request)
     booking.refresh_from_db()
     assert booking.status == "arrived"
-    assert ChangeRequest.objects.get(pk=request.pk).status == "pending"

@@ -13,8 +13,8 @@ import pytest
 from django.db import connection
 
 from bookings import services
-from bookings.errors import BookingConflict, TransitionNotAllowed
-from bookings.models import Booking, EventBooking, InventoryBooking, SpaceBooking
+from bookings.errors import BookingConflict, ChangeRequestClosed, TransitionNotAllowed
+from bookings.models import Booking, ChangeRequest, EventBooking, InventoryBooking, SpaceBooking
 from bookings.services import EventLineIn, ProductLineIn, SpaceLineIn
 from tests import factories as f
 from tests.bookings.conftest import at
@@ -38,7 +38,7 @@ def race(attempt) -> Counter:
             outcomes[number] = "won"
         except BookingConflict:
             outcomes[number] = "conflict"
-        except TransitionNotAllowed:
+        except (TransitionNotAllowed, ChangeRequestClosed):
             outcomes[number] = "too late"
         except Exception as error:  # noqa: BLE001 - any other outcome fails the test below
             outcomes[number] = f"error: {error!r}"
@@ -151,3 +151,51 @@ def test_concurrent_approve_and_deny_of_one_booking_have_one_winner(world):
         decisions = booking.log_entries.filter(action__in=["approved", "denied"])
         assert decisions.count() == 1
         assert decisions.get().to_status == booking.status
+
+
+def test_approving_a_change_request_while_its_booking_is_canceled_ends_consistently(world):
+    """Half the threads approve the booking's open change request, half cancel the booking.
+    Whoever comes first, the booking ends canceled, and the request is either approved
+    (applied before the cancellation) or withdrawn (never applied, nobody told "approved")."""
+    approved_first = withdrawn_first = 0
+    for round_number in range(ROUNDS):
+        start, end = slot(round_number)
+        booking = world.book(
+            start=start.strftime("%Y-%m-%d %H:%M"),
+            end=end.strftime("%Y-%m-%d %H:%M"),
+            approve=True,
+        )
+        line = booking.space_bookings.get()
+        request = services.change_request_submit(
+            actor=world.actors["front_desk"],
+            booking=booking,
+            changes={"space_lines": [{"id": line.pk, "places": 12}]},
+        )
+        approver = world.actors["approver"]
+
+        def decide(number: int, booking=booking, request=request, approver=approver) -> None:
+            if number % 2:
+                services.change_request_approve(actor=approver, change_request=request.pk)
+            else:
+                services.booking_cancel(actor=approver, booking=booking.pk)
+
+        outcomes = race(decide)
+        assert set(outcomes) <= {"won", "too late"}, outcomes
+        booking = Booking.objects.get(pk=booking.pk)
+        request = ChangeRequest.objects.get(pk=request.pk)
+        actions = list(booking.log_entries.values_list("action", flat=True))
+        assert booking.status == "canceled"
+        assert actions.count("canceled") == 1
+        if request.status == "approved":
+            approved_first += 1
+            assert outcomes["won"] == 2
+            assert booking.space_bookings.get().places == 12
+            assert actions.index("change_approved") < actions.index("canceled")
+        else:
+            withdrawn_first += 1
+            assert request.status == "withdrawn"
+            assert outcomes["won"] == 1
+            assert booking.space_bookings.get().places == 10
+            assert "change_approved" not in actions
+            assert not booking.notifications.filter(kind="change_approved").exists()
+    assert approved_first + withdrawn_first == ROUNDS

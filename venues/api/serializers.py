@@ -245,6 +245,7 @@ class BookingFormSerializer(serializers.ModelSerializer):
             "slot_minutes",
             "min_duration_minutes",
             "max_duration_minutes",
+            "accepts_discount_codes",
             "cancellation_deadline_hours",
             "payment_type_id",
             "confirmation_text",
