@@ -185,6 +185,19 @@ DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "bookings.api.errors.ExceptionHandler",
     "EXCEPTION_FORMATTER_CLASS": "bookings.api.errors.ExceptionFormatter",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    # 413 (a body over DATA_UPLOAD_MAX_MEMORY_SIZE) is documented besides the usual ones.
+    "ALLOWED_ERROR_STATUS_CODES": [
+        "400",
+        "401",
+        "403",
+        "404",
+        "405",
+        "406",
+        "413",
+        "415",
+        "429",
+        "500",
+    ],
 }
 _ERROR_ENUMS = "drf_standardized_errors.openapi_serializers"
 SPECTACULAR_SETTINGS = {

@@ -10,7 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, Request
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_fsm import ConcurrentTransition
 from drf_standardized_errors import formatter, handler, openapi, openapi_serializers
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.fields import get_error_detail
 
 from bookings import errors
@@ -84,6 +84,19 @@ class ExceptionFormatter(formatter.ExceptionFormatter):
         return body
 
 
+class TooLargeErrorSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["request_too_large"])
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class TooLargeErrorResponseSerializer(serializers.Serializer):
+    """413: the body is over DATA_UPLOAD_MAX_MEMORY_SIZE (1 MiB)."""
+
+    type = serializers.ChoiceField(choices=openapi_serializers.ClientErrorEnum.choices)
+    errors = TooLargeErrorSerializer(many=True)
+
+
 class AutoSchema(openapi.AutoSchema):
     """Documents every 400 as what it is: a list of errors whose `attr` is a field path.
 
@@ -94,6 +107,17 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_serializer_for_validation_error_response(self):
         return openapi_serializers.ValidationErrorResponseSerializer
+
+    def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
+        # Only a request with a body can be too large.
+        if status_code == "413" and self.method not in ("POST", "PUT", "PATCH"):
+            return False
+        return super()._should_add_error_response(responses, status_code)
+
+    def _get_error_response_serializer(self, status_code: str):
+        if status_code == "413":
+            return TooLargeErrorResponseSerializer
+        return super()._get_error_response_serializer(status_code)
 
     def _should_add_validation_error_response(self) -> bool:
         # Query parameters are validated too (availability ranges, dates), not only bodies.
