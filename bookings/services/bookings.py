@@ -153,16 +153,22 @@ def _price_fields(line_in: LinePrice) -> dict:
     }
 
 
+def preparation_minutes(space: Space, layout: SpaceLayout | None) -> tuple[int, int]:
+    """Setup and setdown minutes by default: the layout's where it has them, else the space's."""
+
+    def minutes(name: str) -> int:
+        own = getattr(layout, name) if layout is not None else None
+        return getattr(space, name) if own is None else own
+
+    return minutes("setup_minutes"), minutes("setdown_minutes")
+
+
 def build_space_line(booking: Booking, line_in: SpaceLineIn, *, prefix: str) -> SpaceBooking:
     """An unsaved SpaceBooking with times read in the venue's zone and default setup times."""
     tz = booking.venue.tzinfo
     layout, space = line_in.layout, line_in.space
-    setup = line_in.setup_minutes
-    if setup is None:
-        setup = layout.setup_minutes if layout and layout.setup_minutes is not None else None
-    setdown = line_in.setdown_minutes
-    if setdown is None:
-        setdown = layout.setdown_minutes if layout and layout.setdown_minutes is not None else None
+    default_setup, default_setdown = preparation_minutes(space, layout)
+    setup, setdown = line_in.setup_minutes, line_in.setdown_minutes
     return SpaceBooking(
         booking=booking,
         space=space,
@@ -170,8 +176,8 @@ def build_space_line(booking: Booking, line_in: SpaceLineIn, *, prefix: str) -> 
         name=line_in.name,
         starts_at=_time(line_in.starts_at, tz, f"{prefix}.starts_at"),
         ends_at=_time(line_in.ends_at, tz, f"{prefix}.ends_at"),
-        setup_minutes=space.setup_minutes if setup is None else setup,
-        setdown_minutes=space.setdown_minutes if setdown is None else setdown,
+        setup_minutes=default_setup if setup is None else setup,
+        setdown_minutes=default_setdown if setdown is None else setdown,
         places=line_in.places,
         expected_attendees=line_in.expected_attendees,
         guaranteed_attendees=line_in.guaranteed_attendees,

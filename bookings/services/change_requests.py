@@ -36,6 +36,7 @@ from bookings.sanitize import forbidden_character, sanitize_note
 from bookings.services.bookings import (
     cancel_booking,
     check_form_policy,
+    preparation_minutes,
     require_customer_may_cancel,
 )
 from bookings.services.common import (
@@ -302,17 +303,21 @@ def _change_line(booking: Booking, line: SpaceBooking, asked: dict, prefix: str)
     for name in ("places", "name", "expected_attendees", "guaranteed_attendees"):
         if name in asked:
             setattr(line, name, asked[name])
+    space, layout = line.space, line.layout
     if "space_id" in asked and asked["space_id"] != line.space_id:
-        space = booking.venue.spaces.filter(pk=asked["space_id"], is_active=True).first()
-        if space is None:
+        line.space = booking.venue.spaces.filter(pk=asked["space_id"], is_active=True).first()
+        if line.space is None:
             raise _invalid(f"{prefix}.space_id", "No such space at this venue.")
-        line.space, line.layout = space, None
+        line.layout = None
     if asked.get("layout_id") is not None:
         line.layout = SpaceLayout.objects.filter(pk=asked["layout_id"], space=line.space).first()
         if line.layout is None:
             raise _invalid(f"{prefix}.layout_id", "No such layout of this space.")
     elif "layout_id" in asked:
         line.layout = None
+    if (line.space, line.layout) != (space, layout):
+        # Another room or set-up needs its own time to prepare and clear.
+        line.setup_minutes, line.setdown_minutes = preparation_minutes(line.space, line.layout)
     try:
         validate_line(line)
     except ValidationError as error:
@@ -326,10 +331,11 @@ def _named_as_asked(errors: dict) -> dict:
     and a line's own error ("space_lines.0.__all__") by the line."""
     named = {}
     for path, messages in errors.items():
-        prefix, _, name = path.rpartition(".")
-        named[prefix if name == NON_FIELD_ERRORS else f"{prefix}.{LINE_KEY_OF.get(name, name)}"] = (
-            messages
-        )
+        line, _, name = path.rpartition(".")
+        if name == NON_FIELD_ERRORS:
+            named[line] = messages
+        else:
+            named[f"{line}.{LINE_KEY_OF.get(name, name)}"] = messages
     return named
 
 

@@ -162,6 +162,17 @@ def test_an_unchanged_line_is_not_held_to_the_notice_again(world):
     assert request.status == "pending"
 
 
+def test_moving_to_another_space_takes_that_spaces_setup_and_setdown(world):
+    hall = f.SpaceFactory(venue=world.venue, capacity=40, setup_minutes=60, setdown_minutes=30)
+    world.form.spaces.add(hall)
+    booking, customer = public(world)
+    services.change_request_submit(
+        actor=customer, booking=booking, changes=later(booking, space_id=hall.pk)
+    )
+    line = booking.space_bookings.get()
+    assert (line.space, line.setup_minutes, line.setdown_minutes) == (hall, 60, 30)
+
+
 def test_a_stored_request_that_no_longer_fits_its_booking_is_a_clean_refusal(world):
     """Requests stored before submissions were checked may hold anything."""
     booking, _ = public(world, approve=True)
