@@ -101,9 +101,10 @@ class ChangeRequestClosed(BookingError):
 
     code = "change_request_closed"
 
-    def __init__(self, *, status: str, decided_at: datetime | None) -> None:
-        when = f" at {decided_at.isoformat()}" if decided_at else ""
-        super().__init__(f"This change request was {status}{when}; it can no longer be decided.")
+    def __init__(self, *, status: str, by: str = "", when: str = "") -> None:
+        """`when` is the decision's time as the venue reads it, its zone named."""
+        said = "".join([f" by {by}" if by else "", f" on {when}" if when else ""])
+        super().__init__(f"This change request was {status}{said}; it can no longer be decided.")
         self.status = status
 
 

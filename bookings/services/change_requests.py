@@ -17,6 +17,7 @@ from datetime import datetime
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django_fsm import can_proceed
 
 from bookings.actors import APPROVE, WRITE, Actor
@@ -420,12 +421,20 @@ def _lock_request(change_request: ChangeRequest | int) -> tuple[ChangeRequest, B
     return ChangeRequest.objects.select_for_update().get(pk=pk), booking
 
 
-def _decided(change_request: ChangeRequest, name: str) -> None:
-    if not can_proceed(getattr(change_request, name)):
-        raise ChangeRequestClosed(
-            status=change_request.get_status_display().lower(),
-            decided_at=change_request.decided_at,
-        )
+def _decided(change_request: ChangeRequest, booking: Booking, name: str) -> None:
+    """Refuse to decide a request that was decided or withdrawn already, saying by whom and when."""
+    if can_proceed(getattr(change_request, name)):
+        return
+    decider = change_request.decided_by
+    when = ""
+    if change_request.decided_at:
+        tz = booking.venue.tzinfo
+        when = f"{timezone.localtime(change_request.decided_at, tz):%Y-%m-%d %H:%M} ({tz.key})"
+    raise ChangeRequestClosed(
+        status=change_request.get_status_display().lower(),
+        by=(decider.get_full_name() or decider.get_username()) if decider else "",
+        when=when,
+    )
 
 
 def _record_decision(
@@ -470,7 +479,7 @@ def change_request_approve(
     both as they were. Notifies the customer."""
     change_request, booking = _lock_request(change_request)
     actor.require(APPROVE, booking.organization)
-    _decided(change_request, "approve")
+    _decided(change_request, booking, "approve")
     if booking.status not in OPEN_STATUSES:
         raise BookingClosed(booking.status)
     if change_request.is_cancellation:
@@ -510,7 +519,7 @@ def change_request_deny(
     """Refuse a pending request; the booking stays as it was. Notifies the customer."""
     change_request, booking = _lock_request(change_request)
     actor.require(APPROVE, booking.organization)
-    _decided(change_request, "deny")
+    _decided(change_request, booking, "deny")
     change_request.deny()
     _record_decision(
         change_request,
@@ -531,7 +540,7 @@ def change_request_withdraw(*, actor: Actor, change_request: ChangeRequest | int
     """The requester (customer with the token, or staff) takes a pending request back."""
     change_request, booking = _lock_request(change_request)
     _may_ask(actor, booking)
-    _decided(change_request, "withdraw")
+    _decided(change_request, booking, "withdraw")
     change_request.withdraw()
     change_request.save()
     write_log(
