@@ -219,7 +219,7 @@ def test_two_processes_let_exactly_the_limit_through_on_redis(redis_server):
             remote_addr=address, environment={"VENUEDESK_CACHE_URL": REDIS_URL}
         )
     finally:
-        for key in redis_server.scan_iter(match=f"*throttle_public_{address}_*"):
+        for key in redis_server.scan_iter(match=f"*throttle_public_{address}*"):
             redis_server.delete(key)
     assert len(sent) == 2 * REQUESTS_EACH
     assert sum(code != 429 for code in sent) == DAILY_LIMIT, sent
