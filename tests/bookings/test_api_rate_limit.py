@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+import redis
 from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
@@ -190,7 +191,6 @@ def database_cache(settings):
 
 @pytest.fixture
 def redis_server():
-    redis = pytest.importorskip("redis")
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.ping()
