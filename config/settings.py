@@ -161,6 +161,30 @@ VENUEDESK_NOTIFICATION_MAX_ATTEMPTS = env.int("VENUEDESK_NOTIFICATION_MAX_ATTEMP
 VENUEDESK_IDEMPOTENCY_HOURS = env.int("VENUEDESK_IDEMPOTENCY_HOURS", default=24)
 VENUEDESK_SITE_URL = env.str("VENUEDESK_SITE_URL", default="http://127.0.0.1:8000")
 
+# Client addresses and the shared cache (venues.http, venues.cache, venues.api.throttling).
+# The client is REMOTE_ADDR unless N trusted proxies in front of the app each append the
+# address they saw to X-Forwarded-For: then it is the Nth entry from the right.
+VENUEDESK_TRUSTED_PROXIES = env.int("VENUEDESK_TRUSTED_PROXIES", default=0)
+# Rate-limit counts must be shared by every worker process: a table in the database by
+# default (`migrate` creates it), Redis when VENUEDESK_CACHE_URL says so
+# (redis://127.0.0.1:6379/0). Django's own Redis client, even if django-redis is
+# installed; the project's database cache, whose incr() is atomic.
+_CACHE_URL = env.str("VENUEDESK_CACHE_URL", default="") or "dbcache://venuedesk_cache"
+_CACHE_BACKENDS = {
+    "dbcache": "venues.cache.DatabaseCache",
+    "redis": "django.core.cache.backends.redis.RedisCache",
+    "rediss": "django.core.cache.backends.redis.RedisCache",
+}
+CACHES = {
+    "default": environ.Env.cache_url_config(
+        _CACHE_URL, backend=_CACHE_BACKENDS.get(_CACHE_URL.partition("://")[0])
+    )
+}
+if CACHES["default"]["BACKEND"] == "venues.cache.DatabaseCache":
+    # Past MAX_ENTRIES rows a write first deletes the expired ones, then a third of the
+    # rest, counts included: keep well above the clients seen in one window.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
+
 # REST API: API keys (X-Api-Key) or staff sessions; one error shape; page + per_page.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -178,6 +202,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "bookings.api.errors.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"public": env.str("VENUEDESK_PUBLIC_RATE", default="30/minute")},
+    "NUM_PROXIES": VENUEDESK_TRUSTED_PROXIES,
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
 }

@@ -22,8 +22,11 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Throttling counts live in the cache; every test starts with none.
+def _fresh_cache(settings):
+    # Throttling counts live in the cache; every test starts with none. The suite counts in
+    # memory: the configured database cache would need database access in every test.
+    # tests/bookings/test_api_rate_limit.py uses the real backends (database, Redis).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import cache
 
     cache.clear()

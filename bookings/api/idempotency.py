@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from bookings.api.errors import DomainError
 from bookings.models import IdempotencyKey
+from venues.http import client_address
 from venues.models import OrganizationAPIKey
 
 HEADER = "Idempotency-Key"
@@ -36,7 +37,7 @@ def _scope(request) -> str:
         return f"key:{request.auth.prefix}"
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
-    return f"public:{request.META.get('REMOTE_ADDR', '')}"
+    return f"public:{client_address(request)}"
 
 
 def _fingerprint(request) -> str:

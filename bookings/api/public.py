@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status as http
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from bookings import services
@@ -16,12 +15,13 @@ from bookings.api import serializers as s
 from bookings.api.idempotency import idempotent
 from bookings.models import Booking, BookingSource, hash_manage_token
 from bookings.services.common import manage_url
+from venues.api.throttling import SharedScopedRateThrottle
 from venues.models import BookingForm
 
 
 class PublicView(APIView):
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SharedScopedRateThrottle]
     throttle_scope = "public"
     public = True
 
