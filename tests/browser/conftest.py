@@ -64,7 +64,11 @@ class Visit:
     page_errors: list[str] = field(default_factory=list)
 
     def open(self, path: str):
-        return self.page.goto(self.base_url + path)
+        """Go to `path`; the page must come with the site's content security policy."""
+        response = self.page.goto(self.base_url + path)
+        policy = response.headers.get("content-security-policy", "")
+        assert "script-src 'self'" in policy, f"{path} came without the policy: {policy!r}"
+        return response
 
     def csp_violations(self) -> list[str]:
         return self.page.evaluate("window.cspViolations")
