@@ -34,6 +34,16 @@ document.addEventListener("securitypolicyviolation", (event) => window.cspViolat
 """
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_static_files_without_collectstatic():
+    # As tests/conftest.py does for each test, but before the session's live server builds
+    # its handler (else WhiteNoise warns that there is no collectstatic folder).
+    from django.test import override_settings
+
+    with override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True):
+        yield
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
