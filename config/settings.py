@@ -1,8 +1,10 @@
 """Venuedesk settings, read from the environment (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,12 +42,17 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
+    "csp",
+    "axes",
     "venues",
     "bookings",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, so that static files get the policy header too.
+    "csp.middleware.CSPMiddleware",
+    "config.security.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -96,6 +105,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Request bodies: at most 1 MiB (a booking with a hundred lines is a few kB); the API
 # answers 413 above it, as Django's own views answer 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# django-axes checks every authenticate(request=...) for a lockout before the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -146,6 +161,58 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# -- Hardening: content security policy, no-store, login lockout ---------------------------
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is
+# REMOTE_ADDR and the header is ignored (anyone can send it). N: the client is the N-th
+# address from the right of X-Forwarded-For (the same rule as DRF's NUM_PROXIES). One
+# reading for everything that keys by client: venues.http, the rate limit, axes below.
+VENUEDESK_TRUSTED_PROXIES = env.int("VENUEDESK_TRUSTED_PROXIES", default=0)
+
+# Every response carries this policy: nothing from other sites, no inline script or style,
+# no plugins, no framing. JavaScript lives in static/js/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # the admin's and Swagger UI's icons are data: URIs
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Answers under these path prefixes carry personal data: no cache (browser, proxy) may
+# store them. The customer's pages will live under /book/ and /manage/.
+VENUEDESK_NO_STORE_PATHS = ["/api/v1/", "/book/", "/manage/"]
+
+# Login lockout (django-axes): 5 failed logins in a row for one username from one client
+# address lock that pair for 15 minutes (counted from the last failure, so tries during the
+# lock do not extend it); a successful login resets the count. Locking the pair, not the
+# username alone, keeps a stranger from locking a colleague out from elsewhere.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
+# The client address for axes, through django-ipware. ipware counts the proxies that
+# follow the client inside X-Forwarded-For (the nearest one is REMOTE_ADDR, not in the
+# header): N - 1. Not strict, so that a longer header (a client's own entries on the left)
+# still yields the N-th address from the right.
+if VENUEDESK_TRUSTED_PROXIES:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    AXES_IPWARE_PROXY_COUNT = VENUEDESK_TRUSTED_PROXIES - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+IPWARE_STRICT = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -161,10 +228,8 @@ VENUEDESK_NOTIFICATION_MAX_ATTEMPTS = env.int("VENUEDESK_NOTIFICATION_MAX_ATTEMP
 VENUEDESK_IDEMPOTENCY_HOURS = env.int("VENUEDESK_IDEMPOTENCY_HOURS", default=24)
 VENUEDESK_SITE_URL = env.str("VENUEDESK_SITE_URL", default="http://127.0.0.1:8000")
 
-# Client addresses and the shared cache (venues.http, venues.cache, venues.api.throttling).
-# The client is REMOTE_ADDR unless N trusted proxies in front of the app each append the
-# address they saw to X-Forwarded-For: then it is the Nth entry from the right.
-VENUEDESK_TRUSTED_PROXIES = env.int("VENUEDESK_TRUSTED_PROXIES", default=0)
+# The shared cache (venues.cache) where the public rate limit counts
+# (venues.api.throttling), by client address (venues.http, VENUEDESK_TRUSTED_PROXIES above).
 # Rate-limit counts must be shared by every worker process: a table in the database by
 # default (`migrate` creates it), Redis when VENUEDESK_CACHE_URL says so
 # (redis://127.0.0.1:6379/0). Django's own Redis client, even if django-redis is
@@ -233,6 +298,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],  # the schema is public
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Never the online validator badge, an image from validator.swagger.io that Swagger UI
+    # may show on a non-local host (with the schema's address in it).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {

@@ -1,5 +1,7 @@
 """Admin of the catalogue, and the organisation scoping every Venuedesk admin uses."""
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.auth import get_user_model
@@ -209,6 +211,39 @@ class OrganizationAPIKeyAdmin(OrganizationScopedAdmin, APIKeyModelAdmin):
     def revoke(self, request, queryset):
         count = queryset.filter(revoked=False).update(revoked=True)
         self.message_user(request, f"{count} API key(s) revoked.", messages.SUCCESS)
+
+
+class SuperuserOnlyAdmin:
+    """For superusers only, whatever Django permissions or roles a staff user holds."""
+
+    @staticmethod
+    def is_superuser(request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request) -> bool:
+        return self.is_superuser(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.is_superuser(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.is_superuser(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.is_superuser(request)
+
+
+# django-axes' login records (failed attempts, lockouts, logins) span every organisation:
+# only superusers see them, and clear a lockout by deleting its access attempt.
+for model, library_admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(
+        model, type(library_admin.__name__, (SuperuserOnlyAdmin, library_admin), {})
+    )
 
 
 # -- venues and spaces ----------------------------------------------------------------------
