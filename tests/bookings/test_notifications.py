@@ -1,7 +1,6 @@
 """The notification outbox: queued with the change, sent after commit, retried, never lost."""
 
 import smtplib
-import threading
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
@@ -11,7 +10,7 @@ import pytest
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -19,7 +18,6 @@ from bookings.models import Notification
 from bookings.notifications import deliver, deliver_due, deliver_ids, queue, retry_delay
 from bookings.sms import LocmemSMSBackend
 from tests import factories as f
-from tests.markers import requires_postgres
 
 Kind = Notification.Kind
 Status = Notification.Status
@@ -583,30 +581,4 @@ def test_deliver_due_takes_due_rows_longest_waiting_first_up_to_the_limit(bookin
     assert still_pending.recipient == "later@example.com"
 
 
-@requires_postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_row_another_worker_is_sending_is_skipped_not_sent_twice(booking, mailoutbox):
-    notification = f.NotificationFactory(booking=booking)
-    locked, release = threading.Event(), threading.Event()
-
-    def other_worker():
-        try:
-            with transaction.atomic():
-                Notification.objects.select_for_update().get(pk=notification.pk)
-                locked.set()
-                release.wait(timeout=10)
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=other_worker)
-    worker.start()
-    try:
-        assert locked.wait(timeout=10)
-        assert deliver_due() == (0, 0)
-        assert mailoutbox == []
-    finally:
-        release.set()
-        worker.join()
-
-    assert deliver_due() == (1, 0)
-    assert len(mailoutbox) == 1
+# Two workers and one row: see test_delivery.py (the claim protocol, on PostgreSQL).
