@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from bookings.actors import ROLE_FOR, WRITE
 from bookings.models import (
     Booking,
     ChangeRequest,
@@ -14,6 +15,7 @@ from bookings.models import (
     Payment,
     SpaceBooking,
 )
+from bookings.notifications import mask_manage_links
 from venues.admin import ScopedAdmin, ScopedTabularInline, related_only
 
 # Prices of a line as staff enter them; net / VAT / gross are computed, hence read-only.
@@ -26,6 +28,8 @@ LINE_PRICE_FIELDS = (
     "manual_price_vat_rate",
 )
 LINE_COMPUTED_FIELDS = ("holds_capacity", "vat_percent", "discount_amount", "net", "vat", "gross")
+# A message body as staff read it: escaped, line breaks kept.
+BODY_HTML = '<pre style="white-space:pre-wrap;margin:0">{}</pre>'
 
 
 class ReadOnlyTabularInline(ScopedTabularInline):
@@ -362,8 +366,45 @@ class ChangeRequestAdmin(ScopedAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
+    """The outbox, read-only. A message's text is shown only to roles that may act for the
+    customer (the `write` right); a viewer sees where and when it went. The manage link is
+    never shown: stored bodies hold a placeholder, and any link left in one is masked."""
+
     organization_path = "organization"
     list_display = ("created_at", "kind", "channel", "recipient", "status", "attempts", "sent_at")
     list_filter = ("status", "channel", "kind")
     search_fields = ("recipient", "subject", "booking__reference")
     date_hierarchy = "created_at"
+    metadata_fields = (
+        "organization",
+        "booking",
+        "change_request",
+        "kind",
+        "channel",
+        "recipient",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+        "created_at",
+    )
+    body_fields = ("text_part", "html_part")
+    readonly_fields = body_fields
+
+    def may_read_bodies(self, request, obj=None) -> bool:
+        return self.may(request, ROLE_FOR[WRITE], obj)
+
+    def get_fields(self, request, obj=None):
+        if self.may_read_bodies(request, obj):
+            return (*self.metadata_fields, *self.body_fields)
+        return self.metadata_fields
+
+    @admin.display(description="Text")
+    def text_part(self, notification: Notification) -> str:
+        return format_html(BODY_HTML, mask_manage_links(notification.body_text))
+
+    @admin.display(description="HTML (source)")
+    def html_part(self, notification: Notification) -> str:
+        return format_html(BODY_HTML, mask_manage_links(notification.body_html))

@@ -936,6 +936,7 @@ class DemoBuilder:
                     created_at=at,
                     next_attempt_at=at,
                     sent_at=at,
+                    sealed_manage_url="",  # a sent message keeps no link
                 )
             ChangeRequest.objects.filter(booking=booking).update(
                 created_at=times.get("change_requested", times["created"])

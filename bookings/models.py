@@ -13,7 +13,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
@@ -893,9 +892,12 @@ class Notification(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     kind = models.CharField(max_length=30, choices=Kind.choices)
     recipient = models.CharField(max_length=254, help_text="E-mail address or phone number.")
+    # The bodies hold MANAGE_LINK_PLACEHOLDER where the customer's private link goes; the
+    # link itself is kept sealed (bookings.sealing) until the message is sent, then wiped.
     subject = models.CharField(max_length=255, blank=True)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    sealed_manage_url = models.TextField(blank=True, default="", db_default="", editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -922,14 +924,15 @@ class IdempotencyKey(models.Model):
 
     The same key and body again gets the same answer without creating anything; the
     same key with another body is refused. Keyed per caller (API key, user or public
-    client address).
+    client address). The answer is kept sealed (bookings.sealing): it may carry a
+    booking's manage token and the customer's personal data.
     """
 
     scope = models.CharField(max_length=80)
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(encoder=DjangoJSONEncoder)
+    sealed_response = models.TextField(blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

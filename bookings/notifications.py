@@ -1,24 +1,39 @@
 """The notification outbox: rows written with the booking change, delivered after it commits.
 
 `queue()` renders the messages and stores them in the caller's transaction, so a
-notification exists exactly when the change it tells about does. `deliver_ids()` sends
-them once that transaction has committed; whatever fails is retried by `deliver_due()`
-(`manage.py send_notifications`, later a worker) with a growing delay. Delivery never
-raises: a mail-server outage leaves rows pending and never touches the booking.
+notification exists exactly when the change it tells about does. Once that transaction
+has committed, `hand_over()` gives the new rows to the delivery mechanism that
+VENUEDESK_NOTIFICATION_DELIVERY names (a background thread by default; `inline` sends in
+the committing thread). Whatever fails or is left over is retried by `deliver_due()`
+(`manage.py send_notifications`) with a growing delay. Delivery never raises: a
+mail-server outage leaves rows pending and never touches the booking.
+
+No request waits on a mail server, and no database transaction or row lock is held
+while one is talked to: a worker claims a row in a short UPDATE (a lease), sends with a
+timeout outside any transaction, then records the outcome in another short UPDATE.
+
+The customer's private manage link is never stored in plain text: the bodies hold
+MANAGE_LINK_PLACEHOLDER, the link is sealed beside them (bookings.sealing), put in at
+send time only, and wiped once the row is sent or given up.
 """
 
+import atexit
 import html
 import logging
+import os
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from queue import SimpleQueue
 from zoneinfo import ZoneInfo
 
 import nh3
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import connection, transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connections, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone, translation
@@ -27,6 +42,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from bookings import sealing
 from bookings.models import Booking, BookingStatus, ChangeRequest, Notification
 from bookings.sms import get_sms_backend
 
@@ -56,6 +72,11 @@ CUSTOMER_STATUS_LABELS = {
 CLOSED_STATUSES = frozenset({BookingStatus.DENIED, BookingStatus.CANCELED})
 
 SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length
+
+# What the stored bodies (and whoever reads them in the admin) show instead of the link.
+MANAGE_LINK_PLACEHOLDER = "[private manage link]"
+# A manage link as the templates write it, absolute or on the site (".../manage/<token>/").
+MANAGE_LINK = re.compile(r"(?:https?://[^\s\"'<>]*?)?/manage/[A-Za-z0-9_-]+/")
 
 
 @dataclass(frozen=True)
@@ -97,9 +118,10 @@ def queue(
     - every other kind goes to the customer: an e-mail to `booking.notify_address` when
       `send_email`, an SMS to the contact phone when `send_sms`, each only if it exists.
     - `change_*` kinds need the `change_request`.
-    The messages are rendered now, from templates/emails/<kind>.*, so a row holds exactly
-    what is sent. `message` is the staff's message to the customer; `manage_url` (absolute,
-    or a path on VENUEDESK_SITE_URL) is the customer's private link, known only at creation.
+    The messages are rendered now, from templates/emails/<kind>.*, so a row holds what is
+    sent. `message` is the staff's message to the customer; `manage_url` (absolute, or a
+    path on VENUEDESK_SITE_URL) is the customer's private link, known only at creation: the
+    bodies get MANAGE_LINK_PLACEHOLDER instead, and the link is sealed on the row.
     """
     if kind not in Kind.values:
         raise ValueError(f"Unknown notification kind {kind!r}.")
@@ -110,7 +132,19 @@ def queue(
     if not recipients:
         return []
     context = _context(
-        booking, kind=kind, change_request=change_request, message=message, manage_url=manage_url
+        booking,
+        kind=kind,
+        change_request=change_request,
+        message=message,
+        manage_url=MANAGE_LINK_PLACEHOLDER if manage_url else "",
+    )
+    sealed_link = (
+        sealing.seal(
+            _absolute(manage_url, settings.VENUEDESK_SITE_URL.rstrip("/")),
+            purpose=sealing.OUTBOX,
+        )
+        if manage_url
+        else ""
     )
     channels = {channel for channel, _ in recipients}
     rendered = {channel: _render(kind, channel, context) for channel in channels}
@@ -122,13 +156,26 @@ def queue(
             channel=channel,
             kind=kind,
             recipient=recipient,
+            # Only a message that shows the link carries it (today's SMS texts do not).
+            sealed_manage_url=(
+                sealed_link if _shows_manage_link(rendered[channel].values()) else ""
+            ),
             **rendered[channel],
         )
         for channel, recipient in recipients
     ]
     ids = [notification.pk for notification in notifications]
-    transaction.on_commit(lambda: deliver_ids(ids), robust=True)
+    transaction.on_commit(lambda: hand_over(ids), robust=True)
     return notifications
+
+
+def _shows_manage_link(parts: Iterable[str]) -> bool:
+    return any(MANAGE_LINK_PLACEHOLDER in part for part in parts)
+
+
+def mask_manage_links(text: str) -> str:
+    """`text` with every manage link in it replaced by MANAGE_LINK_PLACEHOLDER."""
+    return MANAGE_LINK.sub(MANAGE_LINK_PLACEHOLDER, text)
 
 
 def _recipients(
@@ -301,7 +348,100 @@ def _describe_changes(
     return described
 
 
-# -- delivery (after commit, and retries) -------------------------------------------------------
+# -- hand-over after commit ---------------------------------------------------------------------
+
+INLINE, BACKGROUND = "inline", "background"
+DELIVERY_MODES = (INLINE, BACKGROUND)
+
+
+def hand_over(ids: list[int]) -> None:
+    """Start delivering the rows `ids`, just queued by a transaction that has committed.
+
+    The one place that picks how (VENUEDESK_NOTIFICATION_DELIVERY): `background` gives them
+    to this process's delivery thread and returns at once; `inline` sends them here and now
+    (tests, debugging). Whatever is not delivered stays pending for `deliver_due()`.
+    """
+    mode = settings.VENUEDESK_NOTIFICATION_DELIVERY
+    if mode == BACKGROUND:
+        background.submit(ids)
+    elif mode == INLINE:
+        deliver_ids(ids)
+    else:
+        logger.error(
+            "VENUEDESK_NOTIFICATION_DELIVERY=%r is not one of %s; notifications %s are left "
+            "to send_notifications.",
+            mode,
+            ", ".join(DELIVERY_MODES),
+            ids,
+        )
+
+
+class BackgroundDelivery:
+    """One daemon thread per process that delivers the rows handed over after commit.
+
+    Started with the first hand-over, and again in a forked child (gunicorn workers) or
+    when it died. It closes its database connections after each batch. Rows it has not
+    delivered when the process ends stay pending, and `send_notifications` sends them.
+    """
+
+    # How long a stopping process waits for the thread to finish what it was given.
+    EXIT_GRACE_SECONDS = 5
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+        atexit.register(self.wait_until_idle, timeout=self.EXIT_GRACE_SECONDS)
+
+    def _reset(self) -> None:
+        # After a fork the parent's lock may be held by a thread the child does not have,
+        # and the parent's queue belongs to the parent's thread: start afresh.
+        self._changed = threading.Condition()
+        self._batches: SimpleQueue[list[int]] = SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self._unfinished = 0
+
+    def submit(self, ids: Iterable[int]) -> None:
+        """Queue `ids` for the thread (started if need be) and return at once."""
+        with self._changed:
+            if self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
+                self._batches = SimpleQueue()
+                self._unfinished = 0
+                self._thread = threading.Thread(
+                    target=self._run,
+                    args=(self._batches,),
+                    name="venuedesk-notifications",
+                    daemon=True,
+                )
+                self._thread.start()
+                self._pid = os.getpid()
+            self._unfinished += 1
+            self._batches.put(list(ids))
+
+    def wait_until_idle(self, timeout: float | None = None) -> bool:
+        """Wait until every batch handed over so far is done; False if `timeout` ran out."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._unfinished == 0, timeout)
+
+    def _run(self, batches: SimpleQueue) -> None:
+        while True:
+            ids = batches.get()
+            try:
+                deliver_ids(ids)
+            except Exception:  # the thread must outlive any one batch
+                logger.exception("Background delivery of notifications %s failed.", ids)
+            finally:
+                connections.close_all()  # this thread's connections only
+                with self._changed:
+                    if batches is self._batches:
+                        self._unfinished -= 1
+                    self._changed.notify_all()
+
+
+background = BackgroundDelivery()
+
+
+# -- delivery: claim, send outside any transaction, record --------------------------------------
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -309,72 +449,121 @@ def retry_delay(attempts: int) -> timedelta:
     return RETRY_DELAYS[min(max(attempts, 1), len(RETRY_DELAYS)) - 1]
 
 
-def deliver(notification: Notification) -> bool:
-    """Send one notification now and record the outcome on its row; True when it was sent.
+def claim_lease() -> timedelta:
+    """How long a claimed row is left to its worker before another may try it again.
 
-    Any exception from the mail or SMS backend counts as a failed attempt: the row stays
-    pending with the error and a later next_attempt_at (see `retry_delay`), or becomes
-    failed once VENUEDESK_NOTIFICATION_MAX_ATTEMPTS is reached. Never raises. It sends
-    whatever row it is given; callers pick pending rows (`deliver_ids`, `deliver_due`).
+    Long enough for every step of a slow SMTP exchange to use its full timeout, so a row
+    is only taken over from a worker that died while sending it.
+    """
+    longest = max(settings.EMAIL_TIMEOUT, settings.VENUEDESK_SMS_TIMEOUT)
+    return max(timedelta(minutes=5), timedelta(seconds=20 * longest))
+
+
+def deliver(notification: Notification, *, due_by: datetime | None = None) -> bool | None:
+    """Claim the row, send it, record the outcome: True sent, False failed, None not claimed.
+
+    Only a pending row whose next attempt is due (by `due_by`, default now) is claimed, and
+    only by one worker at a time (see `_claim`). Any exception from the mail or SMS backend
+    counts as a failed attempt: the row stays pending with the error and a later
+    next_attempt_at (see `retry_delay`), or becomes failed once
+    VENUEDESK_NOTIFICATION_MAX_ATTEMPTS is reached. Never raises for the backend's sake.
+    """
+    claimed = _claim(notification.pk, due_by=due_by)
+    return None if claimed is None else _attempt(claimed)
+
+
+def _claim(pk: int, *, due_by: datetime | None = None) -> Notification | None:
+    """Take row `pk` for one attempt, or None when it is not pending and due (or taken).
+
+    One UPDATE counts the attempt and moves next_attempt_at a lease ahead, on condition
+    that the row is still pending and due: of two workers, the second finds it no longer
+    due and claims nothing (PostgreSQL re-checks the condition after the first commits;
+    SQLite runs one writer at a time). Nothing stays locked after this statement.
     """
     now = timezone.now()
-    notification.attempts += 1
+    claimed = Notification.objects.filter(
+        pk=pk, status=Notification.Status.PENDING, next_attempt_at__lte=due_by or now
+    ).update(attempts=F("attempts") + 1, next_attempt_at=now + claim_lease())
+    if claimed != 1:
+        return None
+    return Notification.objects.select_related("organization").filter(pk=pk).first()
+
+
+def _attempt(notification: Notification) -> bool:
+    """Send a claimed row and record how it went; True when it was sent."""
     try:
         _send(notification)
+    except sealing.Unsealable as error:
+        # The secret key that sealed the link is gone: no later attempt can do better.
+        outcome = _failure(notification, error, give_up=True)
     except Exception as error:
-        _note_failure(notification, error, now)
+        outcome = _failure(notification, error)
     else:
-        notification.status = Notification.Status.SENT
-        notification.sent_at = now
-        notification.last_error = ""
-    try:
-        # A savepoint when the caller holds a transaction: a failed write spoils nothing there.
-        with transaction.atomic():
-            notification.save(
-                update_fields=["status", "attempts", "last_error", "next_attempt_at", "sent_at"]
-            )
-    except Exception:
-        logger.exception(
-            "Could not record the delivery of notification %s (%s); it may be sent again.",
-            notification.pk,
-            notification.status,
-        )
-    return notification.status == Notification.Status.SENT
+        outcome = {
+            "status": Notification.Status.SENT,
+            "sent_at": timezone.now(),
+            "last_error": "",
+            "sealed_manage_url": "",
+        }
+    _record(notification, outcome)
+    return outcome["status"] == Notification.Status.SENT
 
 
 def _send(notification: Notification) -> None:
+    subject, body_text, body_html = _with_manage_link(notification)
     if notification.channel == Channel.SMS:
-        get_sms_backend().send(notification.recipient, notification.body_text)
+        get_sms_backend().send(notification.recipient, body_text)
         return
     organization_email = notification.organization.email
     email = EmailMultiAlternatives(
-        subject=notification.subject,
-        body=notification.body_text,
+        subject=subject,
+        body=body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
         reply_to=[organization_email] if organization_email else None,
         headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no auto-replies, please
+        # Given, not left to the backend's own default: no attempt may wait forever.
+        connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
     )
-    if notification.body_html:
-        email.attach_alternative(notification.body_html, "text/html")
+    if body_html:
+        email.attach_alternative(body_html, "text/html")
     email.send()
 
 
-def _note_failure(notification: Notification, error: Exception, now: datetime) -> None:
+def _with_manage_link(notification: Notification) -> tuple[str, str, str]:
+    """Subject, text and HTML of the row with the sealed manage link put in, for sending."""
+    parts = (notification.subject, notification.body_text, notification.body_html)
+    if not notification.sealed_manage_url:
+        return parts
+    link = sealing.unseal(notification.sealed_manage_url, purpose=sealing.OUTBOX)
+    subject, body_text, body_html = parts
+    return (
+        subject.replace(MANAGE_LINK_PLACEHOLDER, link),
+        body_text.replace(MANAGE_LINK_PLACEHOLDER, link),
+        body_html.replace(MANAGE_LINK_PLACEHOLDER, html.escape(link)),
+    )
+
+
+def _failure(notification: Notification, error: Exception, *, give_up: bool = False) -> dict:
+    """The fields that record a failed attempt (and log it)."""
     max_attempts = settings.VENUEDESK_NOTIFICATION_MAX_ATTEMPTS
-    notification.last_error = f"{type(error).__name__}: {error}"
-    notification.next_attempt_at = now + retry_delay(notification.attempts)
+    now = timezone.now()
+    outcome = {
+        "status": Notification.Status.PENDING,
+        "last_error": f"{type(error).__name__}: {error}",
+        "next_attempt_at": now + retry_delay(notification.attempts),
+    }
     description = (
         f"{notification.get_kind_display()} {notification.get_channel_display()} "
         f"#{notification.pk} to {notification.recipient}"
     )
-    if notification.attempts >= max_attempts:
-        notification.status = Notification.Status.FAILED
+    if give_up or notification.attempts >= max_attempts:
+        outcome |= {"status": Notification.Status.FAILED, "sealed_manage_url": ""}
         logger.error(
             "Gave up sending %s after %d attempts: %s",
             description,
             notification.attempts,
-            notification.last_error,
+            outcome["last_error"],
             exc_info=error,
         )
     else:
@@ -383,34 +572,51 @@ def _note_failure(notification: Notification, error: Exception, now: datetime) -
             description,
             notification.attempts,
             max_attempts,
-            notification.next_attempt_at.isoformat(),
-            notification.last_error,
+            outcome["next_attempt_at"].isoformat(),
+            outcome["last_error"],
             exc_info=error,
+        )
+    return outcome
+
+
+def _record(notification: Notification, outcome: dict) -> None:
+    """Write the outcome of the attempt this worker claimed; never raises.
+
+    Only while the row is still pending with this attempt's count: a row another worker
+    has taken over since (the lease ran out) is theirs to record.
+    """
+    for field, value in outcome.items():
+        setattr(notification, field, value)
+    try:
+        # A savepoint when the caller holds a transaction: a failed write spoils nothing there.
+        with transaction.atomic():
+            recorded = Notification.objects.filter(
+                pk=notification.pk,
+                status=Notification.Status.PENDING,
+                attempts=notification.attempts,
+            ).update(**outcome)
+    except Exception:
+        logger.exception(
+            "Could not record the delivery of notification %s (%s); it may be sent again.",
+            notification.pk,
+            notification.status,
+        )
+        return
+    if not recorded:
+        logger.warning(
+            "Notification %s was taken over by another worker; its outcome (%s) is not recorded.",
+            notification.pk,
+            notification.status,
         )
 
 
-def _deliver_pending(pk: int, *, due_by: datetime | None = None) -> bool | None:
-    """Deliver row `pk` if it is still pending (and due); None when there was nothing to do.
-
-    The row stays locked while it is sent, and other workers skip locked rows, so two
-    never send the same row. SQLite has no row locks; there the IMMEDIATE transaction
-    serialises workers, and the status is read again inside it.
-    """
-    rows = Notification.objects.filter(pk=pk, status=Notification.Status.PENDING)
-    if due_by is not None:
-        rows = rows.filter(next_attempt_at__lte=due_by)
-    if connection.features.has_select_for_update_skip_locked:
-        rows = rows.select_for_update(skip_locked=True)
-    with transaction.atomic():
-        notification = rows.first()
-        return None if notification is None else deliver(notification)
-
-
 def deliver_ids(ids: Iterable[int]) -> None:
-    """Deliver the notifications `ids` that are still pending (run after the commit)."""
+    """Deliver the notifications `ids` that are still pending and due (after the commit)."""
     for pk in ids:
         try:
-            _deliver_pending(pk)
+            claimed = _claim(pk)
+            if claimed is not None:
+                _attempt(claimed)
         except Exception:
             # The booking change has committed; the row stays pending for deliver_due.
             logger.exception("Delivering notification %s failed unexpectedly.", pk)
@@ -419,8 +625,8 @@ def deliver_ids(ids: Iterable[int]) -> None:
 def deliver_due(*, now: datetime | None = None, limit: int = 100) -> tuple[int, int]:
     """Deliver up to `limit` pending rows whose next attempt is due, longest waiting first.
 
-    Returns (sent, failed attempts). One transaction per row, so a slow mail server holds
-    one row at a time and every outcome is committed as soon as it is known.
+    Returns (sent, failed attempts). Each row is claimed, sent and recorded on its own, so
+    every outcome is committed as soon as it is known, and several workers may run at once.
     """
     now = now or timezone.now()
     due = (
@@ -431,7 +637,8 @@ def deliver_due(*, now: datetime | None = None, limit: int = 100) -> tuple[int, 
     sent = failed = 0
     for pk in list(due):
         try:
-            outcome = _deliver_pending(pk, due_by=now)
+            claimed = _claim(pk, due_by=now)
+            outcome = None if claimed is None else _attempt(claimed)
         except Exception:
             logger.exception("Delivering notification %s failed unexpectedly.", pk)
             continue

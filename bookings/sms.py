@@ -1,8 +1,10 @@
 """Sending text messages through a pluggable backend, named by settings.VENUEDESK_SMS_BACKEND.
 
 A backend is a class with `send(to, body)` that returns when the gateway accepted the
-message and raises on any failure (the outbox then retries it). A real gateway is one
-more small class; these two serve development and tests.
+message and raises on any failure (the outbox then retries it). It gets `timeout`
+(VENUEDESK_SMS_TIMEOUT, seconds) and must pass it to every network call, so that a
+hanging gateway costs one attempt, not the delivery thread. A real gateway is one more
+small class; these two serve development and tests.
 """
 
 import logging
@@ -22,6 +24,9 @@ class TextMessage:
 
 
 class BaseSMSBackend:
+    def __init__(self, *, timeout: float = 10) -> None:
+        self.timeout = timeout
+
     def send(self, to: str, body: str) -> None:
         raise NotImplementedError("An SMS backend must implement send(to, body).")
 
@@ -43,4 +48,4 @@ class LocmemSMSBackend(BaseSMSBackend):
 
 
 def get_sms_backend() -> BaseSMSBackend:
-    return import_string(settings.VENUEDESK_SMS_BACKEND)()
+    return import_string(settings.VENUEDESK_SMS_BACKEND)(timeout=settings.VENUEDESK_SMS_TIMEOUT)

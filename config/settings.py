@@ -23,6 +23,9 @@ if not SECRET_KEY:
             "(set DJANGO_DEBUG=true for local development)."
         )
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - DEBUG only
+# Former secret keys, still accepted after a rotation: they keep sessions and what was
+# sealed with them (bookings.sealing: pending e-mails' manage links, idempotency answers).
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -224,6 +227,13 @@ LOGGING = {
 # attempts before a notification is given up, and the public address used in e-mail links.
 VENUEDESK_SMS_BACKEND = env.str("VENUEDESK_SMS_BACKEND", default="bookings.sms.LoggingSMSBackend")
 VENUEDESK_NOTIFICATION_MAX_ATTEMPTS = env.int("VENUEDESK_NOTIFICATION_MAX_ATTEMPTS", default=8)
+# -- notification delivery (issue 8: no request waits on the mail server) --
+# How rows are handed over after commit: "background" (a thread of each process; what
+# it cannot do waits for send_notifications) or "inline" (in the committing thread:
+# tests, debugging). Every e-mail attempt uses EMAIL_TIMEOUT, every SMS attempt this one.
+VENUEDESK_NOTIFICATION_DELIVERY = env.str("VENUEDESK_NOTIFICATION_DELIVERY", default="background")
+VENUEDESK_SMS_TIMEOUT = env.int("VENUEDESK_SMS_TIMEOUT", default=10)
+# -- end of notification delivery --
 # How long an Idempotency-Key's answer is replayed (then `purge_idempotency_keys` drops it).
 VENUEDESK_IDEMPOTENCY_HOURS = env.int("VENUEDESK_IDEMPOTENCY_HOURS", default=24)
 VENUEDESK_SITE_URL = env.str("VENUEDESK_SITE_URL", default="http://127.0.0.1:8000")

@@ -30,3 +30,13 @@ def _fresh_cache(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+# -- notification delivery (issue 8) ------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _notifications_delivered_inline(settings):
+    # In the committing thread, so that a test sees the mail as soon as the change
+    # commits; the tests of the background thread switch to "background" themselves.
+    settings.VENUEDESK_NOTIFICATION_DELIVERY = "inline"

@@ -5,6 +5,10 @@ row. A second request with the same key waits on that row's unique index until t
 first one ends: if it committed, the second replays its answer; if it failed (and so
 rolled back), the second runs as the first. Only successful answers are kept, for
 `VENUEDESK_IDEMPOTENCY_HOURS`; `manage.py purge_idempotency_keys` deletes older ones.
+
+A kept answer is sealed (bookings.sealing): it may hold a booking's manage token and
+the customer's personal data. One that no configured secret key opens any more (the
+key was rotated beyond SECRET_KEY_FALLBACKS) counts as expired.
 """
 
 import functools
@@ -19,6 +23,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from bookings import sealing
 from bookings.api.errors import DomainError
 from bookings.models import IdempotencyKey
 from venues.http import client_address
@@ -55,7 +60,6 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyKey | None:
                 key=key,
                 request_hash=fingerprint,
                 status_code=CLAIMED,
-                response_body={},
             )
     except IntegrityError:
         # The insert waited for the other request's transaction, which committed.
@@ -64,15 +68,29 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyKey | None:
 
 
 def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
+    """The stored answer again; raises `sealing.Unsealable` when it can no longer be read."""
     if stored.request_hash != fingerprint:
         raise DomainError(
             status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
             code="idempotency_key_reused",
             detail="This Idempotency-Key was used for a different request.",
         )
-    return Response(
-        stored.response_body, status=stored.status_code, headers={"Idempotent-Replayed": "true"}
-    )
+    body = sealing.unseal_json(stored.sealed_response, purpose=sealing.IDEMPOTENCY)
+    return Response(body, status=stored.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def _replay_or_claim(scope: str, key: str, fingerprint: str) -> Response | None:
+    """The first answer to this key, or None once the key is claimed for this request."""
+    stored = _claim(scope, key, fingerprint)
+    if stored is None:
+        return None
+    try:
+        return _replay(stored, fingerprint)
+    except sealing.Unsealable:
+        # Sealed under a secret key that is gone: as if it had expired.
+        stored.delete()
+    stored = _claim(scope, key, fingerprint)
+    return None if stored is None else _replay(stored, fingerprint)
 
 
 def idempotent(view_method):
@@ -87,13 +105,16 @@ def idempotent(view_method):
             raise ValidationError({HEADER: ["Use at most 255 printable characters."]})
         scope, fingerprint = _scope(request), _fingerprint(request)
         with transaction.atomic():
-            stored = _claim(scope, key, fingerprint)
-            if stored is not None:
-                return _replay(stored, fingerprint)
+            replayed = _replay_or_claim(scope, key, fingerprint)
+            if replayed is not None:
+                return replayed
             response = view_method(view, request, *args, **kwargs)
             claimed = IdempotencyKey.objects.filter(scope=scope, key=key)
             if status.is_success(response.status_code):
-                claimed.update(status_code=response.status_code, response_body=response.data)
+                claimed.update(
+                    status_code=response.status_code,
+                    sealed_response=sealing.seal_json(response.data, purpose=sealing.IDEMPOTENCY),
+                )
             else:
                 claimed.delete()  # a refused request does not use up its key
             return response

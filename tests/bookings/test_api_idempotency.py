@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from bookings.models import Booking, IdempotencyKey, Payment
 from tests.bookings.test_api_bookings import client_with, url
+from tests.bookings.test_api_public import submission
 from tests.markers import requires_postgres
 from venues.models import OrganizationAPIKey
 
@@ -154,3 +155,72 @@ def test_simultaneous_first_requests_with_one_key_create_one_booking(world):
     assert {status for status, _, _ in answers} == {201}
     assert sorted(replayed for _, _, replayed in answers) == [False] + [True] * (threads - 1)
     assert {body["id"] for _, body, _ in answers} == {Booking.objects.get().pk}
+
+
+# -- the kept answer is sealed (issue 8: customer secrets are not readable at rest) -------------
+
+
+def raw_idempotency_rows() -> list[str]:
+    """Every column of every kept answer, as the database holds it, as text."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {IdempotencyKey._meta.db_table}")
+        return [str(value) for row in cursor.fetchall() for value in row]
+
+
+def test_the_kept_answer_holds_no_manage_token_yet_a_replay_answers_it(world):
+    api = client_with(world.organization, "read", "write")
+    first = api.post(url("bookings"), payload(world), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    token = first.json()["manage_token"]
+
+    stored = raw_idempotency_rows()
+    assert not [value for value in stored if token in value]
+    assert not [value for value in stored if world.customer.email in value]  # sealed as a whole
+    again = api.post(url("bookings"), payload(world), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["manage_token"] == token
+    assert again.json() == first.json()
+
+
+def test_a_public_booking_kept_for_its_key_holds_no_manage_link_yet_replays_it(world):
+    client = APIClient()
+    first = client.post(
+        url("public/bookings"), submission(world), format="json", HTTP_IDEMPOTENCY_KEY="p-1"
+    )
+    assert first.status_code == 201, first.content
+    token = first.json()["manage_token"]
+
+    assert not [value for value in raw_idempotency_rows() if token in value]
+    again = client.post(
+        url("public/bookings"), submission(world), format="json", HTTP_IDEMPOTENCY_KEY="p-1"
+    )
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["manage_url"] == first.json()["manage_url"]
+    assert Booking.objects.count() == 1
+
+
+def test_an_answer_sealed_under_a_retired_secret_key_counts_as_expired(world, settings):
+    api = client_with(world.organization, "read", "write")
+    api.post(url("bookings"), payload(world), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    settings.SECRET_KEY = "rotated-and-the-old-key-is-not-among-the-fallbacks"
+
+    again = api.post(url("bookings"), payload(world), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    assert Booking.objects.count() == 2
+    assert IdempotencyKey.objects.count() == 1
+    replayed = api.post(url("bookings"), payload(world), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert replayed.json() == again.json()
+
+
+def test_an_answer_sealed_under_a_fallback_secret_key_is_still_replayed(world, settings):
+    api = client_with(world.organization, "read", "write")
+    first = api.post(url("bookings"), payload(world), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "rotated-with-the-old-key-kept-as-a-fallback"
+
+    again = api.post(url("bookings"), payload(world), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Booking.objects.count() == 1
