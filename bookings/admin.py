@@ -28,8 +28,8 @@ LINE_PRICE_FIELDS = (
     "manual_price_vat_rate",
 )
 LINE_COMPUTED_FIELDS = ("holds_capacity", "vat_percent", "discount_amount", "net", "vat", "gross")
-# A message body as staff read it: escaped, line breaks kept.
-BODY_HTML = '<pre style="white-space:pre-wrap;margin:0">{}</pre>'
+# A message body as staff read it: escaped, line breaks kept (static/css/admin.css).
+BODY_HTML = '<pre class="message-body">{}</pre>'
 
 
 class ReadOnlyTabularInline(ScopedTabularInline):

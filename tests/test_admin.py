@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from bookings.models import Booking, IdempotencyKey, LogEntry, Notification
 from tests import factories
+from tests.test_hardening import inline_code_in
 from venues.admin import PriceInline
 from venues.models import Event, Membership, Organization, OrganizationAPIKey, Venue
 
@@ -66,9 +67,14 @@ def test_changelist_change_and_add_pages_of_every_model_open(admin_client, model
     changelist = admin_client.get(admin_url(model, "changelist"))
     assert changelist.status_code == 200
     assert obj.pk in [row.pk for row in changelist.context["cl"].result_list]
-    assert admin_client.get(admin_url(model, "change", quote(obj.pk))).status_code == 200
+    change = admin_client.get(admin_url(model, "change", quote(obj.pk)))
+    assert change.status_code == 200
     add_status = 403 if model in READ_ONLY_MODELS else 200
-    assert admin_client.get(admin_url(model, "add")).status_code == add_status
+    add = admin_client.get(admin_url(model, "add"))
+    assert add.status_code == add_status
+    # The content security policy would block inline code: a page must have none.
+    pages = [changelist, change, add] if add_status == 200 else [changelist, change]
+    assert [inline_code_in(page.content.decode()) for page in pages] == [[]] * len(pages)
 
 
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda model: model._meta.label)
