@@ -1,7 +1,7 @@
-"""System checks of the notification settings: a bad value would stall or lose delivery."""
+"""System checks of the notification settings: a bad value would stall, lose or leak delivery."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register()
@@ -30,3 +30,28 @@ def notification_delivery_settings(app_configs=None, **kwargs) -> list[Error]:
                 )
             )
     return errors
+
+
+# Backends that keep messages on this machine: fine for development, but in production
+# customers get no mail, and their private links end up in logs or files.
+LOCAL_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+@register(Tags.security, deploy=True)
+def email_goes_out(app_configs=None, **kwargs) -> list[Warning]:
+    if settings.EMAIL_BACKEND not in LOCAL_EMAIL_BACKENDS:
+        return []
+    return [
+        Warning(
+            f"EMAIL_BACKEND is {settings.EMAIL_BACKEND}: customers get no e-mail, and the "
+            "private links to their bookings are written to the log or to files.",
+            hint="Set DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and "
+            "DJANGO_EMAIL_HOST (see the README).",
+            id="bookings.W001",
+        )
+    ]

@@ -39,6 +39,8 @@ from venues.models import (
 )
 
 ZERO = Decimal("0.00")
+# The most places, units or attendees one line may hold, whichever door it comes by.
+MAX_PLACES = 100_000
 
 # Human references: no 0/O or 1/I, so they survive being read out on the phone.
 REFERENCE_PREFIX = "VD-"

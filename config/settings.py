@@ -154,7 +154,6 @@ EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Venuedesk <bookings@localhost>")
 
 # Security: strict by default outside DEBUG; TLS is usually terminated by a proxy.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -170,6 +169,10 @@ X_FRAME_OPTIONS = "DENY"
 # address from the right of X-Forwarded-For (the same rule as DRF's NUM_PROXIES). One
 # reading for everything that keys by client: venues.http, the rate limit, axes below.
 VENUEDESK_TRUSTED_PROXIES = env.int("VENUEDESK_TRUSTED_PROXIES", default=0)
+# A request came over HTTPS when our proxy says so; with no proxy, anyone could say it.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if VENUEDESK_TRUSTED_PROXIES > 0 else None
+)
 
 # Every response carries this policy: nothing from other sites, no inline script or style,
 # no plugins, no framing. JavaScript lives in static/js/.
@@ -204,17 +207,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
-# The client address for axes, through django-ipware. ipware counts the proxies that
-# follow the client inside X-Forwarded-For (the nearest one is REMOTE_ADDR, not in the
-# header): N - 1. Not strict, so that a longer header (a client's own entries on the left)
-# still yields the N-th address from the right.
-if VENUEDESK_TRUSTED_PROXIES:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
-    AXES_IPWARE_PROXY_COUNT = VENUEDESK_TRUSTED_PROXIES - 1
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
-    AXES_IPWARE_PROXY_COUNT = None
-IPWARE_STRICT = False
+# The client as the rate limit sees it (through VENUEDESK_TRUSTED_PROXIES, IPv6 by /64).
+AXES_CLIENT_IP_CALLABLE = "venues.http.client_identity"
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,5 @@
 """Hardening: the content security policy, no-store on personal data, the login lockout."""
 
-import runpy
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,6 +17,7 @@ from rest_framework.test import APIClient
 from bookings.models import STATUS_INFO
 from tests import factories
 from tests.bookings.test_api_bookings import client_with
+from venues.api.throttling import SharedScopedRateThrottle
 from venues.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -280,32 +280,27 @@ def test_a_made_up_forwarded_for_header_does_not_dodge_the_lock(client):
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["127.0.0.1"]
 
 
-def lockout_ip_settings(trusted_proxies: int, monkeypatch) -> dict:
-    """The AXES_/IPWARE_ settings config/settings.py makes for VENUEDESK_TRUSTED_PROXIES."""
-    monkeypatch.setenv("VENUEDESK_TRUSTED_PROXIES", str(trusted_proxies))
-    monkeypatch.setenv("DJANGO_SECRET_KEY", "only-for-reading-the-settings")
-    namespace = runpy.run_path(str(Path(django_settings.BASE_DIR) / "config/settings.py"))
-    return {name: value for name, value in namespace.items() if "IPWARE" in name}
-
-
 @pytest.mark.parametrize(
-    ("trusted_proxies", "forwarded_for", "client_address"),
+    ("trusted_proxies", "forwarded_for", "client"),
     [
         (0, "", "10.0.0.2"),
         (0, "203.0.113.9", "10.0.0.2"),  # nobody trusted adds the header: ignored
+        (1, "", "10.0.0.2"),  # not through our proxy: the peer, never "no address"
         (1, "203.0.113.9", "203.0.113.9"),
         (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # the client's own entry is skipped
         (2, "203.0.113.9, 10.0.0.3", "203.0.113.9"),
         (2, "6.6.6.6, 7.7.7.7, 203.0.113.9, 10.0.0.3", "203.0.113.9"),
+        (1, "2001:db8:1:2:aaaa::1", "2001:db8:1:2::"),  # one IPv6 subscriber: its /64
     ],
 )
-def test_the_lockout_reads_the_client_address_through_the_trusted_proxies_only(
-    monkeypatch, trusted_proxies, forwarded_for, client_address
+def test_the_lockout_counts_the_client_as_the_rate_limit_does(
+    trusted_proxies, forwarded_for, client
 ):
     headers = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
     request = RequestFactory().post("/admin/login/", REMOTE_ADDR="10.0.0.2", **headers)
-    with override_settings(**lockout_ip_settings(trusted_proxies, monkeypatch)):
-        assert get_client_ip_address(request) == client_address
+    with override_settings(VENUEDESK_TRUSTED_PROXIES=trusted_proxies):
+        assert get_client_ip_address(request) == client
+        assert SharedScopedRateThrottle().get_ident(request) == client
 
 
 @pytest.mark.parametrize("role", [Membership.Role.MANAGER, Membership.Role.VIEWER])
@@ -332,3 +327,18 @@ def test_a_superuser_clears_a_lockout_in_the_admin(client, admin_client):
 
     assert not AccessAttempt.objects.filter(username=staff.username).exists()
     assert logged_in(log_in(client, staff.username, PASSWORD))
+
+
+def test_a_client_cannot_claim_https_unless_a_trusted_proxy_says_it(settings, rf):
+    request = rf.get("/", HTTP_X_FORWARDED_PROTO="https")
+    assert not request.is_secure()  # no trusted proxy: the header is the client's word
+
+
+def test_deploy_checks_warn_when_mail_would_stay_on_the_machine(settings):
+    from django.core.checks import run_checks
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    warned = [m.id for m in run_checks(include_deployment_checks=True)]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    quiet = [m.id for m in run_checks(include_deployment_checks=True)]
+    assert ("bookings.W001" in warned, "bookings.W001" in quiet) == (True, False)

@@ -1,4 +1,5 @@
-"""The client's address, read through the proxies `VENUEDESK_TRUSTED_PROXIES` says are ours."""
+"""Who the client is: its address, read through the proxies `VENUEDESK_TRUSTED_PROXIES` says
+are ours, and the identity that rate limits and login lockouts count by."""
 
 import ipaddress
 
@@ -35,3 +36,20 @@ def _address(text: str) -> str | None:
         return str(ipaddress.ip_address(text))
     except ValueError:
         return None
+
+
+def client_identity(request) -> str:
+    """What counts as one client for a rate limit or a login lockout: its address, with an
+    IPv6 address widened to its /64 (one subscriber gets a whole /64: counting its
+    addresses apart would hand it billions of limits) and an IPv4-mapped one unwrapped.
+    """
+    address = client_address(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return str(ip)

@@ -91,7 +91,7 @@ class TooLargeErrorSerializer(serializers.Serializer):
 
 
 class TooLargeErrorResponseSerializer(serializers.Serializer):
-    """413: the body is over DATA_UPLOAD_MAX_MEMORY_SIZE (1 MiB)."""
+    """413: the body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE."""
 
     type = serializers.ChoiceField(choices=openapi_serializers.ClientErrorEnum.choices)
     errors = TooLargeErrorSerializer(many=True)

@@ -58,6 +58,14 @@ FIELD_INPUTS = {
 }
 
 
+SERVICE_NAMES = {api_name: name for name, api_name in FIELD_INPUTS.items()}
+
+
+def service_name(api_name: str) -> str:
+    """ "space_id" -> "space": the name the services give an input field."""
+    return SERVICE_NAMES.get(api_name, api_name)
+
+
 def input_path(path: str) -> str:
     """ "space_lines.0.space" -> "spaces.0.space_id"; a line's own error -> "spaces.0".
 

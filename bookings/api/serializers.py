@@ -4,7 +4,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from bookings.api.inputs import service_name
 from bookings.models import (
+    MAX_PLACES,
     STATUS_INFO,
     Booking,
     BookingStatus,
@@ -18,7 +20,12 @@ from bookings.models import (
     SpaceBooking,
 )
 from bookings.pricing import vat_breakdown
-from bookings.services.bookings import STAFF_ONLY
+from bookings.services.bookings import (
+    CUSTOMER_CHOICES,
+    STAFF_ONLY,
+    ProductLineIn,
+    SpaceLineIn,
+)
 from bookings.times import FIRST_YEAR, LAST_YEAR
 from venues.models import Event
 
@@ -401,15 +408,17 @@ class SpaceLineInput(LinePriceInput):
     id = IdField(required=False, help_text="A line to update (sessions).")
     space_id = IdField()
     layout_id = IdField(required=False, allow_null=True)
-    places_used = serializers.IntegerField(min_value=1, max_value=100000, default=1)
+    places_used = serializers.IntegerField(min_value=1, max_value=MAX_PLACES, default=1)
     starts_at = VenueTimeField()
     ends_at = VenueTimeField()
     setup_minutes = serializers.IntegerField(min_value=0, max_value=1440, required=False)
     setdown_minutes = serializers.IntegerField(min_value=0, max_value=1440, required=False)
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    expected_attendees = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-    guaranteed_attendees = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-    actual_attendees = serializers.IntegerField(min_value=0, max_value=100000, required=False)
+    expected_attendees = serializers.IntegerField(min_value=0, max_value=MAX_PLACES, required=False)
+    guaranteed_attendees = serializers.IntegerField(
+        min_value=0, max_value=MAX_PLACES, required=False
+    )
+    actual_attendees = serializers.IntegerField(min_value=0, max_value=MAX_PLACES, required=False)
     signage = serializers.CharField(required=False, allow_blank=True, max_length=200)
     show_signage = serializers.BooleanField(required=False, default=False)
     overrides_opening_hours = serializers.BooleanField(required=False, default=False)
@@ -424,7 +433,7 @@ class EventLineInput(LinePriceInput):
 class ProductLineInput(LinePriceInput):
     inventory_product_id = IdField()
     price_id = IdField(required=False, allow_null=True)
-    units = serializers.IntegerField(min_value=1, max_value=100000, default=1)
+    units = serializers.IntegerField(min_value=1, max_value=MAX_PLACES, default=1)
     starts_at = VenueTimeField()
     ends_at = VenueTimeField()
 
@@ -527,44 +536,52 @@ class ChangeDecisionInput(StrictSerializer):
 
 
 class CustomerLineInput(StrictSerializer):
-    """A line as a customer sends it. The fields the staff's line input (`staff_line`) has
-    and this one lacks are staff matters: a customer who sends one hears so by name."""
+    """A line as a customer sends it: the staff's line input (`staff_line`) without the fields
+    a customer may not choose (`staff_fields`), which answer "Only staff can set this."."""
 
     staff_line: type[serializers.Serializer]
+    staff_fields: frozenset[str]
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            staff_fields = set(self.staff_line().fields) - set(self.fields)
-            sent = sorted(staff_fields & set(data))
+            sent = sorted(self.staff_fields & set(data))
             if sent:
                 detail = ErrorDetail(STAFF_ONLY, code="staff_only")
                 raise serializers.ValidationError({name: [detail] for name in sent})
         return super().to_internal_value(data)
 
 
-class PublicSpaceLineInput(CustomerLineInput):
-    """A space line as a customer chooses it: prices, VAT, discounts by id, setup and
-    setdown, opening-hours overrides and attendee figures are for staff, and refused."""
+def customer_line_input(staff_line: type[StrictSerializer], line_in: type, doc: str) -> type:
+    """`staff_line` keeping only what services.CUSTOMER_CHOICES lets a customer choose on a
+    `line_in`: the one rule, in the services, decides what the public door takes."""
+    chosen = CUSTOMER_CHOICES[line_in]
+    staff_fields = frozenset(
+        name for name in staff_line._declared_fields if service_name(name) not in chosen
+    )
+    return type(
+        f"Public{staff_line.__name__}",
+        (CustomerLineInput, staff_line),
+        {
+            "__module__": __name__,
+            "__doc__": doc,
+            "staff_line": staff_line,
+            "staff_fields": staff_fields,
+            **dict.fromkeys(staff_fields),  # None removes an inherited field
+        },
+    )
 
-    staff_line = SpaceLineInput
 
-    space_id = IdField()
-    layout_id = IdField(required=False, allow_null=True)
-    places_used = serializers.IntegerField(min_value=1, max_value=100000, default=1)
-    starts_at = VenueTimeField()
-    ends_at = VenueTimeField()
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-class PublicProductLineInput(CustomerLineInput):
-    """A product line as a customer chooses it (the product's own price applies)."""
-
-    staff_line = ProductLineInput
-
-    inventory_product_id = IdField()
-    units = serializers.IntegerField(min_value=1, max_value=100000, default=1)
-    starts_at = VenueTimeField()
-    ends_at = VenueTimeField()
+PublicSpaceLineInput = customer_line_input(
+    SpaceLineInput,
+    SpaceLineIn,
+    "A space line as a customer chooses it: prices, VAT, discounts by id, setup and "
+    "setdown, opening-hours overrides, attendee figures and signage are for staff.",
+)
+PublicProductLineInput = customer_line_input(
+    ProductLineInput,
+    ProductLineIn,
+    "A product line as a customer chooses it (the product's own price applies).",
+)
 
 
 class PublicBookingInput(StrictSerializer):
@@ -599,10 +616,20 @@ class PublicBookingResultSerializer(serializers.Serializer):
     manage_url = serializers.CharField()
 
 
+def _length_of(name: str) -> int:
+    return Booking._meta.get_field(name).max_length
+
+
 class ChangeContactInput(StrictSerializer):
-    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    contact_email = serializers.EmailField(required=False, allow_blank=True)
-    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    contact_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=_length_of("contact_name")
+    )
+    contact_email = serializers.EmailField(
+        required=False, allow_blank=True, max_length=_length_of("contact_email")
+    )
+    contact_phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=_length_of("contact_phone")
+    )
 
 
 class ChangeSpaceLineInput(StrictSerializer):
@@ -611,7 +638,7 @@ class ChangeSpaceLineInput(StrictSerializer):
     id = IdField(help_text="The space line to change.")
     starts_at = VenueTimeField(required=False)
     ends_at = VenueTimeField(required=False)
-    places = serializers.IntegerField(required=False, min_value=1, max_value=100000)
+    places = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PLACES)
     space_id = IdField(required=False, help_text="Another space of the venue on the form.")
     layout_id = IdField(required=False, allow_null=True)
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)

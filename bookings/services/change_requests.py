@@ -24,6 +24,7 @@ from bookings.actors import APPROVE, WRITE, Actor
 from bookings.answers import clean_answers
 from bookings.errors import BookingClosed, ChangeRequestClosed, PermissionDenied
 from bookings.models import (
+    MAX_PLACES,
     ActorKind,
     Booking,
     BookingStatus,
@@ -61,8 +62,6 @@ CUSTOMER_LINE_KEYS = frozenset(
     {"id", "starts_at", "ends_at", "places", "space_id", "layout_id", "name"}
 )
 STAFF_LINE_KEYS = CUSTOMER_LINE_KEYS | {"expected_attendees", "guaranteed_attendees"}
-# The same bounds as every other door (the API's line input).
-MAX_PLACES = 100_000
 # A line's model field -> the key a request names it by.
 LINE_KEY_OF = {"space": "space_id", "layout": "layout_id"}
 
@@ -340,6 +339,19 @@ def _named_as_asked(errors: dict) -> dict:
     return named
 
 
+def _refuse_moves_into_the_past(lines: Lines, changes: dict) -> None:
+    """A customer's new time that has passed while the request waited is not applied."""
+    by_id = {line.pk: line for line in lines.spaces}
+    now = timezone.now()
+    for number, asked in enumerate(changes.get("space_lines", [])):
+        moved = {"starts_at", "ends_at", "space_id"} & set(asked)
+        if moved and by_id[asked["id"]].starts_at < now:
+            raise _invalid(
+                f"space_lines.{number}.starts_at",
+                "This time has passed while the request waited; it can no longer be approved.",
+            )
+
+
 def _save_changed(booking: Booking, lines: Lines) -> None:
     for line in lines.all():
         line.save()
@@ -368,6 +380,8 @@ def change_request_submit(
     _may_ask(actor, booking)
     if booking.status not in OPEN_STATUSES:
         raise BookingClosed(booking.status)
+    if is_cancellation and changes:
+        raise _invalid("changes", "A cancellation request carries no changes; send them apart.")
     normalized = {} if is_cancellation else normalize_changes(booking, changes or {}, actor=actor)
     change_request = ChangeRequest(
         booking=booking,
@@ -378,15 +392,13 @@ def change_request_submit(
         submitted_by=actor.user,
     )
     if booking.status == BookingStatus.PENDING:
+        # (A pending booking has no open request: its changes apply at once.)
         if is_cancellation:
             if actor.kind == ActorKind.CUSTOMER:
                 require_customer_may_cancel(booking, actor)
-            withdraw_open_change_request(booking, actor, reason="replaced")
             cancel_booking(booking, actor)
         else:
-            lines = changed_booking(booking, normalized, actor=actor, lock=False)
-            withdraw_open_change_request(booking, actor, reason="replaced")
-            _save_changed(booking, lines)
+            _save_changed(booking, changed_booking(booking, normalized, actor=actor, lock=False))
         change_request.approve()
         change_request.save()
         write_log(
@@ -400,8 +412,8 @@ def change_request_submit(
 
     if not is_cancellation:
         # Checked on a copy: the approved booking keeps what it has until staff decide.
-        copy = lock_booking(booking.pk)
-        changed_booking(copy, normalized, actor=actor, lock=False)
+        preview = lock_booking(booking.pk)
+        changed_booking(preview, normalized, actor=actor, lock=False)
     withdraw_open_change_request(booking, actor, reason="replaced")
     change_request.save()
     write_log(
@@ -421,7 +433,7 @@ def _lock_request(change_request: ChangeRequest | int) -> tuple[ChangeRequest, B
     return ChangeRequest.objects.select_for_update().get(pk=pk), booking
 
 
-def _decided(change_request: ChangeRequest, booking: Booking, name: str) -> None:
+def _require_undecided(change_request: ChangeRequest, booking: Booking, name: str) -> None:
     """Refuse to decide a request that was decided or withdrawn already, saying by whom and when."""
     if can_proceed(getattr(change_request, name)):
         return
@@ -479,7 +491,7 @@ def change_request_approve(
     both as they were. Notifies the customer."""
     change_request, booking = _lock_request(change_request)
     actor.require(APPROVE, booking.organization)
-    _decided(change_request, booking, "approve")
+    _require_undecided(change_request, booking, "approve")
     if booking.status not in OPEN_STATUSES:
         raise BookingClosed(booking.status)
     if change_request.is_cancellation:
@@ -488,9 +500,10 @@ def change_request_approve(
     else:
         # Checked again as staff decide: the booking or the venue may have changed since.
         changes = normalize_changes(booking, change_request.changes, actor=actor)
-        _save_changed(
-            booking, changed_booking(booking, changes, actor=actor, lock=booking.holds_capacity)
-        )
+        lines = changed_booking(booking, changes, actor=actor, lock=booking.holds_capacity)
+        if change_request.submitted_by_kind == ActorKind.CUSTOMER:
+            _refuse_moves_into_the_past(lines, changes)
+        _save_changed(booking, lines)
     change_request.approve()
     _record_decision(
         change_request,
@@ -519,7 +532,7 @@ def change_request_deny(
     """Refuse a pending request; the booking stays as it was. Notifies the customer."""
     change_request, booking = _lock_request(change_request)
     actor.require(APPROVE, booking.organization)
-    _decided(change_request, booking, "deny")
+    _require_undecided(change_request, booking, "deny")
     change_request.deny()
     _record_decision(
         change_request,
@@ -540,7 +553,7 @@ def change_request_withdraw(*, actor: Actor, change_request: ChangeRequest | int
     """The requester (customer with the token, or staff) takes a pending request back."""
     change_request, booking = _lock_request(change_request)
     _may_ask(actor, booking)
-    _decided(change_request, booking, "withdraw")
+    _require_undecided(change_request, booking, "withdraw")
     change_request.withdraw()
     change_request.save()
     write_log(

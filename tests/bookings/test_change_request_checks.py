@@ -11,6 +11,7 @@ import json
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -19,6 +20,7 @@ from bookings import services
 from bookings.errors import BookingClosed, BookingConflict, ChangeRequestClosed
 from bookings.models import Booking, ChangeRequest, LogEntry
 from tests import factories as f
+from tests.bookings.conftest import at
 from tests.bookings.test_api_bookings import client_with, url
 from tests.bookings.test_change_requests import later, public
 
@@ -185,6 +187,30 @@ def test_a_stored_request_that_no_longer_fits_its_booking_is_a_clean_refusal(wor
         services.change_request_approve(actor=world.actors["approver"], change_request=request)
     assert "space_lines.0.space_id" in refused.value.message_dict
     assert ChangeRequest.objects.get(pk=request.pk).status == "pending"
+
+
+def test_a_cancellation_request_with_changes_is_refused_not_half_read(world):
+    booking, customer = public(world, approve=True)
+    with pytest.raises(ValidationError) as refused:
+        services.change_request_submit(
+            actor=customer,
+            booking=booking,
+            is_cancellation=True,
+            changes={"contact": {"contact_phone": "+34 600 3"}},
+        )
+    assert "changes" in refused.value.message_dict
+    assert not ChangeRequest.objects.exists()
+
+
+def test_a_customers_new_time_that_passed_while_waiting_is_not_approved(world):
+    booking, customer = public(world, approve=True)
+    request = services.change_request_submit(
+        actor=customer, booking=booking, changes=later(booking, starts_at="2030-03-04 09:00")
+    )
+    with time_machine.travel(at("2030-03-04 09:30")), pytest.raises(ValidationError) as refused:
+        services.change_request_approve(actor=world.actors["approver"], change_request=request)
+    assert "space_lines.0.starts_at" in refused.value.message_dict
+    assert booking.space_bookings.get().starts_at == at("2030-03-04 10:00")
 
 
 # -- a request closes with its booking ------------------------------------------------------------

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookings.actors import Actor
@@ -171,6 +172,57 @@ def test_the_customer_choices_still_book(world):
     assert created.booking.inventory_bookings.get().units == 2
 
 
+# -- the form's time rules hold for every line -----------------------------------------------------
+
+
+def product_line(world, start="2030-03-04 10:00", end="2030-03-04 12:00") -> ProductLineIn:
+    return ProductLineIn(product=world.product, units=3, starts_at=at(start), ends_at=at(end))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("2030-03-04 10:00", "2034-01-01 10:00", "product_lines.0.ends_at"),  # years of stock
+        ("2030-03-04 09:00", "2030-03-04 11:00", "product_lines.0.starts_at"),  # before the room
+        ("2030-03-04 10:07", "2030-03-04 12:00", "product_lines.0.starts_at"),  # off the steps
+    ],
+)
+def test_an_extra_goes_with_the_booking_and_its_time(world, start, end, field):
+    """The review's probe: on a form that confirms at once, one request held a product's
+    whole stock for four years."""
+    world.form.requires_approval = False
+    world.form.save()
+    with pytest.raises(ValidationError) as refused:
+        book_as_customer(
+            world, space_lines=[room_line(world)], product_lines=[product_line(world, start, end)]
+        )
+    assert field in refused.value.message_dict
+    assert not Booking.objects.exists()
+
+
+def test_an_extra_booked_alone_lasts_as_long_as_the_form_allows(world):
+    world.form.max_duration_minutes = 240
+    world.form.save()
+    with pytest.raises(ValidationError) as refused:
+        book_as_customer(world, product_lines=[product_line(world, end="2030-03-05 10:00")])
+    assert refused.value.message_dict["product_lines.0.ends_at"] == ["Book at most 240 minutes."]
+
+
+def test_no_line_may_end_past_the_forms_horizon(world):
+    world.form.max_days_ahead = 30
+    world.form.min_notice_hours = 0
+    world.form.save()
+    start = timezone.localtime(timezone.now(), world.venue.tzinfo).replace(
+        minute=0, second=0, microsecond=0
+    ) + timedelta(days=29)
+    line = SpaceLineIn(
+        space=world.room, starts_at=start, ends_at=start + timedelta(days=3), places=2
+    )
+    with pytest.raises(ValidationError) as refused:
+        book_as_customer(world, space_lines=[line])
+    assert refused.value.message_dict["space_lines.0.ends_at"] == ["End at most 30 days ahead."]
+
+
 # -- discounts by their public code ---------------------------------------------------------------
 
 
@@ -198,6 +250,20 @@ def test_a_customer_gets_a_discount_by_its_code_whatever_the_case(world, early_b
         Decimal("180.00"),
     )
     assert booking.log_entries.get(action="created").data["discount_code"] == "EARLY10"
+
+
+def test_a_fixed_amount_code_is_taken_off_once_however_many_lines(world, early_bird):
+    """The review's probe: 50 off on each of two one-hour lines took 90 off."""
+    early_bird.kind, early_bird.value = "fixed", Decimal("50.00")
+    early_bird.save()
+    second = room_line(world)
+    second.starts_at, second.ends_at = at("2030-03-05 10:00"), at("2030-03-05 12:00")
+    booking = book_as_customer(
+        world, space_lines=[room_line(world), second], discount_code="EARLY10"
+    ).booking
+    amounts = list(booking.space_bookings.values_list("discount_amount", flat=True))
+    assert sorted(amounts) == [Decimal("0.00"), Decimal("50.00")]
+    assert booking.total_gross == Decimal("350.00")
 
 
 def test_a_coded_discount_cannot_be_taken_by_its_id(world, early_bird):
@@ -312,7 +378,9 @@ def test_the_public_api_names_a_bad_discount_code(world, early_bird):
         url("public/bookings"), submission(world, discount_code="SUMMER"), format="json"
     )
     assert response.status_code == 400
-    assert response.json()["errors"][0]["attr"] == "discount_code"
+    assert response.json()["errors"] == [
+        {"code": "invalid", "detail": "There is no such discount code.", "attr": "discount_code"}
+    ]
 
 
 def test_staff_and_keys_may_use_a_discount_code_too(world, early_bird):

@@ -35,8 +35,9 @@ pytestmark = pytest.mark.django_db
 Status = Notification.Status
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 LOCMEM_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Seconds each SMTP attempt may wait; requests must answer well within it.
-MAIL_TIMEOUT = 5
+# Seconds each SMTP attempt may wait; requests must answer well within it (long enough
+# that a busy CI machine answers both requests first).
+MAIL_TIMEOUT = 8
 
 
 # -- a mail server that never answers -----------------------------------------------------------

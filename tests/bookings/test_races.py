@@ -157,7 +157,6 @@ def test_approving_a_change_request_while_its_booking_is_canceled_ends_consisten
     """Half the threads approve the booking's open change request, half cancel the booking.
     Whoever comes first, the booking ends canceled, and the request is either approved
     (applied before the cancellation) or withdrawn (never applied, nobody told "approved")."""
-    approved_first = withdrawn_first = 0
     for round_number in range(ROUNDS):
         start, end = slot(round_number)
         booking = world.book(
@@ -187,15 +186,12 @@ def test_approving_a_change_request_while_its_booking_is_canceled_ends_consisten
         assert booking.status == "canceled"
         assert actions.count("canceled") == 1
         if request.status == "approved":
-            approved_first += 1
             assert outcomes["won"] == 2
             assert booking.space_bookings.get().places == 12
             assert actions.index("change_approved") < actions.index("canceled")
         else:
-            withdrawn_first += 1
             assert request.status == "withdrawn"
             assert outcomes["won"] == 1
             assert booking.space_bookings.get().places == 10
             assert "change_approved" not in actions
             assert not booking.notifications.filter(kind="change_approved").exists()
-    assert approved_first + withdrawn_first == ROUNDS

@@ -4,16 +4,15 @@ DRF's SimpleRateThrottle keeps a list of timestamps with a cache get and set, so
 workers that read the same list both let a request through, and its identity is the
 whole X-Forwarded-For header, which the client writes. Here the rate (`throttle_scope`
 and DEFAULT_THROTTLE_RATES), the cache and Retry-After are DRF's; the client is
-`client_address()`, and each fixed window (the clock minute of "30/minute") has one
+`client_identity()`, and each fixed window (the clock minute of "30/minute") has one
 counter that the shared cache increments atomically.
 """
 
-import ipaddress
 import math
 
 from rest_framework.throttling import ScopedRateThrottle
 
-from venues.http import client_address
+from venues.http import client_identity
 
 # A counter outlives its window by this much, so no increment finds it expired early.
 EXPIRY_MARGIN = 5
@@ -49,18 +48,7 @@ class SharedScopedRateThrottle(ScopedRateThrottle):
             return self.cache.incr(key)  # another worker added it first
 
     def get_ident(self, request) -> str:
-        address = client_address(request)
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return address
-        if ip.version == 6 and ip.ipv4_mapped:
-            return str(ip.ipv4_mapped)
-        if ip.version == 6:
-            # One subscriber gets a whole /64; counting its addresses apart would hand it
-            # billions of limits.
-            return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-        return str(ip)
+        return client_identity(request)
 
     def wait(self):
         """Seconds until this window ends and the count starts again (Retry-After)."""
