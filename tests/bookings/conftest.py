@@ -61,6 +61,20 @@ class World:
             **extra,
         ).booking
 
+    def book_as_customer(self, *, space_lines=(), product_lines=(), **extra):
+        """A booking through the public form, as an anonymous customer (CreatedBooking)."""
+        return booking_create(
+            actor=Actor.customer(),
+            organization=self.organization,
+            venue=self.venue,
+            customer=self.public_customer(),
+            source="public_form",
+            booking_form=self.form,
+            space_lines=list(space_lines),
+            product_lines=list(product_lines),
+            **extra,
+        )
+
     def public_customer(self, email="guest@example.com") -> CustomerIn:
         return CustomerIn(first_name="Gina", last_name="Guest", email=email, phone="+34 600 1")
 

@@ -7,20 +7,14 @@ from bookings import services
 from bookings.actors import Actor
 from bookings.errors import BookingConflict, ChangeRequestClosed, PermissionDenied
 from bookings.models import ChangeRequest
-from bookings.services import SpaceLineIn, booking_create
+from bookings.services import SpaceLineIn
 from tests.bookings.conftest import at
 
 pytestmark = pytest.mark.django_db
 
 
 def public(world, *, approve=False):
-    created = booking_create(
-        actor=Actor.customer(),
-        organization=world.organization,
-        venue=world.venue,
-        customer=world.public_customer(),
-        source="public_form",
-        booking_form=world.form,
+    created = world.book_as_customer(
         space_lines=[
             SpaceLineIn(
                 space=world.room,

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bookings.actors import Actor
 from bookings.models import Booking
 from bookings.services import EventLineIn, ProductLineIn, SpaceLineIn, booking_create
 from tests import factories as f
@@ -23,20 +22,6 @@ from tests.bookings.test_api_bookings import client_with, url
 from tests.bookings.test_api_public import submission
 
 pytestmark = pytest.mark.django_db
-
-
-def book_as_customer(world, *, space_lines=(), product_lines=(), **extra):
-    return booking_create(
-        actor=Actor.customer(),
-        organization=world.organization,
-        venue=world.venue,
-        customer=world.public_customer(),
-        source="public_form",
-        booking_form=world.form,
-        space_lines=list(space_lines),
-        product_lines=list(product_lines),
-        **extra,
-    )
 
 
 def room_line(world, **fields) -> SpaceLineIn:
@@ -92,7 +77,7 @@ def test_a_customer_cannot_set_a_staff_field_of_a_space_line(world, field):
     world.form.save()
     value = staff_values(world)[field]
     with pytest.raises(ValidationError) as refused:
-        book_as_customer(world, space_lines=[room_line(world, **{field: value})])
+        world.book_as_customer(space_lines=[room_line(world, **{field: value})])
     errors = refused.value.error_dict
     assert list(errors) == [f"space_lines.0.{field}"]
     assert errors[f"space_lines.0.{field}"][0].code == "staff_only"
@@ -123,7 +108,7 @@ def test_a_customer_cannot_set_a_staff_field_of_a_product_line(world, field, val
         **{field: value},
     )
     with pytest.raises(ValidationError) as refused:
-        book_as_customer(world, space_lines=[room_line(world)], product_lines=[line])
+        world.book_as_customer(space_lines=[room_line(world)], product_lines=[line])
     assert f"product_lines.0.{field}" in refused.value.message_dict
     assert not Booking.objects.exists()
 
@@ -142,7 +127,7 @@ def test_a_customer_cannot_set_a_staff_field_of_the_booking(world, extra, field)
     if extra.get("event_lines"):
         extra = {"event_lines": [EventLineIn(event=world.event, price=world.ticket, quantity=1)]}
     with pytest.raises(ValidationError) as refused:
-        book_as_customer(world, space_lines=[room_line(world)], **extra)
+        world.book_as_customer(space_lines=[room_line(world)], **extra)
     assert field in refused.value.message_dict
     assert not Booking.objects.exists()
 
@@ -150,14 +135,13 @@ def test_a_customer_cannot_set_a_staff_field_of_the_booking(world, extra, field)
 def test_a_customer_gets_the_setup_and_setdown_the_space_needs(world):
     world.room.setup_minutes, world.room.setdown_minutes = 30, 15
     world.room.save()
-    line = book_as_customer(world, space_lines=[room_line(world)]).booking.space_bookings.get()
+    line = world.book_as_customer(space_lines=[room_line(world)]).booking.space_bookings.get()
     assert (line.setup_minutes, line.setdown_minutes) == (30, 15)
 
 
 def test_the_customer_choices_still_book(world):
     layout = f.SpaceLayoutFactory(space=world.room, capacity=20)
-    created = book_as_customer(
-        world,
+    created = world.book_as_customer(
         space_lines=[room_line(world, layout=layout, name="Kick-off")],
         product_lines=[
             ProductLineIn(
@@ -193,8 +177,8 @@ def test_an_extra_goes_with_the_booking_and_its_time(world, start, end, field):
     world.form.requires_approval = False
     world.form.save()
     with pytest.raises(ValidationError) as refused:
-        book_as_customer(
-            world, space_lines=[room_line(world)], product_lines=[product_line(world, start, end)]
+        world.book_as_customer(
+            space_lines=[room_line(world)], product_lines=[product_line(world, start, end)]
         )
     assert field in refused.value.message_dict
     assert not Booking.objects.exists()
@@ -204,7 +188,7 @@ def test_an_extra_booked_alone_lasts_as_long_as_the_form_allows(world):
     world.form.max_duration_minutes = 240
     world.form.save()
     with pytest.raises(ValidationError) as refused:
-        book_as_customer(world, product_lines=[product_line(world, end="2030-03-05 10:00")])
+        world.book_as_customer(product_lines=[product_line(world, end="2030-03-05 10:00")])
     assert refused.value.message_dict["product_lines.0.ends_at"] == ["Book at most 240 minutes."]
 
 
@@ -219,7 +203,7 @@ def test_no_line_may_end_past_the_forms_horizon(world):
         space=world.room, starts_at=start, ends_at=start + timedelta(days=3), places=2
     )
     with pytest.raises(ValidationError) as refused:
-        book_as_customer(world, space_lines=[line])
+        world.book_as_customer(space_lines=[line])
     assert refused.value.message_dict["space_lines.0.ends_at"] == ["End at most 30 days ahead."]
 
 
@@ -240,8 +224,8 @@ def early_bird(world):
 
 
 def test_a_customer_gets_a_discount_by_its_code_whatever_the_case(world, early_bird):
-    booking = book_as_customer(
-        world, space_lines=[room_line(world)], discount_code=" early10 "
+    booking = world.book_as_customer(
+        space_lines=[room_line(world)], discount_code=" early10 "
     ).booking
     line = booking.space_bookings.get()
     assert (line.discount, line.discount_amount, booking.total_gross) == (
@@ -258,8 +242,8 @@ def test_a_fixed_amount_code_is_taken_off_once_however_many_lines(world, early_b
     early_bird.save()
     second = room_line(world)
     second.starts_at, second.ends_at = at("2030-03-05 10:00"), at("2030-03-05 12:00")
-    booking = book_as_customer(
-        world, space_lines=[room_line(world), second], discount_code="EARLY10"
+    booking = world.book_as_customer(
+        space_lines=[room_line(world), second], discount_code="EARLY10"
     ).booking
     amounts = list(booking.space_bookings.values_list("discount_amount", flat=True))
     assert sorted(amounts) == [Decimal("0.00"), Decimal("50.00")]
@@ -268,7 +252,7 @@ def test_a_fixed_amount_code_is_taken_off_once_however_many_lines(world, early_b
 
 def test_a_coded_discount_cannot_be_taken_by_its_id(world, early_bird):
     with pytest.raises(ValidationError) as refused:
-        book_as_customer(world, space_lines=[room_line(world, discount=early_bird)])
+        world.book_as_customer(space_lines=[room_line(world, discount=early_bird)])
     assert "space_lines.0.discount" in refused.value.message_dict
 
 
@@ -294,7 +278,7 @@ def test_a_discount_code_that_does_not_apply_is_refused_with_the_reason(
         early_bird.applies_to = "events"
         early_bird.save()
     with pytest.raises(ValidationError) as refused:
-        book_as_customer(world, space_lines=[room_line(world)], discount_code=code)
+        world.book_as_customer(space_lines=[room_line(world)], discount_code=code)
     assert message in refused.value.message_dict["discount_code"][0]
     assert not Booking.objects.exists()
 

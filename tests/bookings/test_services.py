@@ -44,13 +44,7 @@ def public_booking(
     places=4,
     **extra,
 ):
-    return booking_create(
-        actor=Actor.customer(),
-        organization=world.organization,
-        venue=world.venue,
-        customer=world.public_customer(),
-        source="public_form",
-        booking_form=world.form,
+    return world.book_as_customer(
         space_lines=[
             SpaceLineIn(
                 space=space or world.room, starts_at=at(start), ends_at=at(end), places=places
