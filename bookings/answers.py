@@ -32,7 +32,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from bookings.sanitize import forbidden_character
+from core.sanitize import forbidden_character
 from venues.models import BookingForm, CustomField
 
 Type = CustomField.Type

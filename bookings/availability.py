@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from bookings.errors import Conflict
 from bookings.models import EventBooking, InventoryBooking, SpaceBooking
+from core.errors import Conflict
 from venues.models import Blockout, Event, InventoryProduct, OpeningHours, Space, Venue
 
 Interval = tuple[datetime, datetime]

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import services
-from bookings.actors import Actor
 from bookings.models import (
     ActorKind,
     Booking,
@@ -30,6 +29,7 @@ from bookings.models import (
     Notification,
 )
 from bookings.pricing import money
+from core.actors import Actor
 from venues.models import (
     Blockout,
     BookingForm,

@@ -14,7 +14,7 @@ from bookings.models import (
     InventoryBooking,
     resolve_status,
 )
-from bookings.times import FIRST_YEAR, LAST_YEAR, local_day_bounds
+from core.times import FIRST_YEAR, LAST_YEAR, local_day_bounds
 from venues.models import (
     Blockout,
     BookingForm,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
+from core.actors import ActorKind
 from venues.models import (
     MONEY,
     PERCENT,
@@ -725,13 +726,6 @@ class Payment(models.Model):
         return self.amount < 0
 
 
-class ActorKind(models.TextChoices):
-    USER = "user", "Staff user"
-    API_KEY = "api_key", "API key"
-    CUSTOMER = "customer", "Customer"
-    SYSTEM = "system", "System"
-
-
 class LogEntry(models.Model):
     """One line of a booking's history; written in the same transaction as the change."""
 
@@ -946,3 +940,8 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+    @staticmethod
+    def expiry_cutoff():
+        """Answers kept from before this time are expired (VENUEDESK_IDEMPOTENCY_HOURS)."""
+        return timezone.now() - timedelta(hours=settings.VENUEDESK_IDEMPOTENCY_HOURS)

@@ -47,8 +47,10 @@ INSTALLED_APPS = [
     "drf_standardized_errors",
     "csp",
     "axes",
+    "core",
     "venues",
     "bookings",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -167,7 +169,7 @@ X_FRAME_OPTIONS = "DENY"
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is
 # REMOTE_ADDR and the header is ignored (anyone can send it). N: the client is the N-th
 # address from the right of X-Forwarded-For (the same rule as DRF's NUM_PROXIES). One
-# reading for everything that keys by client: venues.http, the rate limit, axes below.
+# reading for everything that keys by client: core.http, the rate limit, axes below.
 VENUEDESK_TRUSTED_PROXIES = env.int("VENUEDESK_TRUSTED_PROXIES", default=0)
 # A request came over HTTPS when our proxy says so; with no proxy, anyone could say it.
 SECURE_PROXY_SSL_HEADER = (
@@ -208,7 +210,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
 # The client as the rate limit sees it (through VENUEDESK_TRUSTED_PROXIES, IPv6 by /64).
-AXES_CLIENT_IP_CALLABLE = "venues.http.client_identity"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_identity"
 
 LOGGING = {
     "version": 1,
@@ -232,15 +234,15 @@ VENUEDESK_SMS_TIMEOUT = env.int("VENUEDESK_SMS_TIMEOUT", default=10)
 VENUEDESK_IDEMPOTENCY_HOURS = env.int("VENUEDESK_IDEMPOTENCY_HOURS", default=24)
 VENUEDESK_SITE_URL = env.str("VENUEDESK_SITE_URL", default="http://127.0.0.1:8000")
 
-# The shared cache (venues.cache) where the public rate limit counts
-# (venues.api.throttling), by client address (venues.http, VENUEDESK_TRUSTED_PROXIES above).
+# The shared cache (core.cache) where the public rate limit counts
+# (core.api.throttling), by client address (core.http, VENUEDESK_TRUSTED_PROXIES above).
 # Rate-limit counts must be shared by every worker process: a table in the database by
 # default (`migrate` creates it), Redis when VENUEDESK_CACHE_URL says so
 # (redis://127.0.0.1:6379/0). Django's own Redis client, even if django-redis is
 # installed; the project's database cache, whose incr() is atomic.
 _CACHE_URL = env.str("VENUEDESK_CACHE_URL", default="") or "dbcache://venuedesk_cache"
 _CACHE_BACKENDS = {
-    "dbcache": "venues.cache.DatabaseCache",
+    "dbcache": "core.cache.DatabaseCache",
     "redis": "django.core.cache.backends.redis.RedisCache",
     "rediss": "django.core.cache.backends.redis.RedisCache",
 }
@@ -249,7 +251,7 @@ CACHES = {
         _CACHE_URL, backend=_CACHE_BACKENDS.get(_CACHE_URL.partition("://")[0])
     )
 }
-if CACHES["default"]["BACKEND"] == "venues.cache.DatabaseCache":
+if CACHES["default"]["BACKEND"] == "core.cache.DatabaseCache":
     # Past MAX_ENTRIES rows a write first deletes the expired ones, then a third of the
     # rest, counts included: keep well above the clients seen in one window.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
@@ -257,27 +259,27 @@ if CACHES["default"]["BACKEND"] == "venues.cache.DatabaseCache":
 # REST API: API keys (X-Api-Key) or staff sessions; one error shape; page + per_page.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "venues.api.access.APIKeyAuthentication",
+        "api.access.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["venues.api.access.HasRight"],
-    "DEFAULT_PAGINATION_CLASS": "venues.api.pagination.PagePagination",
+    "DEFAULT_PERMISSION_CLASSES": ["api.access.HasRight"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PagePagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PARSER_CLASSES": ["bookings.api.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "bookings.api.errors.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.errors.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"public": env.str("VENUEDESK_PUBLIC_RATE", default="30/minute")},
     "NUM_PROXIES": VENUEDESK_TRUSTED_PROXIES,
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 DRF_STANDARDIZED_ERRORS = {
-    "EXCEPTION_HANDLER_CLASS": "bookings.api.errors.ExceptionHandler",
-    "EXCEPTION_FORMATTER_CLASS": "bookings.api.errors.ExceptionFormatter",
+    "EXCEPTION_HANDLER_CLASS": "core.api.errors.ExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "core.api.errors.ExceptionFormatter",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     # 413 (a body over DATA_UPLOAD_MAX_MEMORY_SIZE) is documented besides the usual ones.
     "ALLOWED_ERROR_STATUS_CODES": [
@@ -309,7 +311,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "bookings.models.BookingStatus",
-        "ActorKindEnum": "bookings.models.ActorKind",
+        "ActorKindEnum": "core.actors.ActorKind",
         "EventStatusEnum": "venues.models.Event.Status",
         "ValidationErrorEnum": f"{_ERROR_ENUMS}.ValidationErrorEnum.choices",
         "ClientErrorEnum": f"{_ERROR_ENUMS}.ClientErrorEnum.choices",

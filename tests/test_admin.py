@@ -11,10 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from backoffice.admin.catalogue import PriceInline
 from bookings.models import Booking, IdempotencyKey, LogEntry, Notification
 from tests import factories
 from tests.test_hardening import inline_code_in
-from venues.admin import PriceInline
 from venues.models import Event, Membership, Organization, OrganizationAPIKey, Venue
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from api.urls import router
 from bookings import models as bookings
-from bookings.api.urls import router
 from tests import factories as f
 from venues.models import Membership, OrganizationAPIKey
 

@@ -8,7 +8,7 @@ body are refused as unknown, naming the field.
 import pytest
 from rest_framework.test import APIClient
 
-from bookings.api.urls import router
+from api.urls import router
 from bookings.models import Booking, ChangeRequest, EventBooking, InventoryBooking, SpaceBooking
 from bookings.services import EventLineIn, ProductLineIn, SpaceLineIn, booking_create
 from tests import factories as f

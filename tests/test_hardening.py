@@ -15,9 +15,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookings.models import STATUS_INFO
+from core.api.throttling import SharedScopedRateThrottle
 from tests import factories
 from tests.bookings.test_api_bookings import client_with
-from venues.api.throttling import SharedScopedRateThrottle
 from venues.models import Membership
 
 pytestmark = pytest.mark.django_db

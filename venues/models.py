@@ -14,6 +14,8 @@ from django.db.models.functions import Lower
 from django_fsm import FSMField, FSMModelMixin, transition
 from rest_framework_api_key.models import AbstractAPIKey
 
+from core.permissions import Role, Scope, role_includes
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
 
@@ -90,14 +92,7 @@ class Organization(models.Model):
 class Membership(models.Model):
     """A staff user's role in an organisation; each role includes the ones below it."""
 
-    class Role(models.TextChoices):
-        MANAGER = "manager", "Manager"
-        APPROVER = "approver", "Approver"
-        FRONT_DESK = "front_desk", "Front desk"
-        VIEWER = "viewer", "Viewer"
-
-    # manager > approver > front_desk > viewer
-    RANK = {Role.VIEWER: 0, Role.FRONT_DESK: 1, Role.APPROVER: 2, Role.MANAGER: 3}
+    Role = Role  # manager > approver > front_desk > viewer (core.permissions)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -125,16 +120,13 @@ class Membership(models.Model):
 
     def has_role(self, role: str) -> bool:
         """True when this membership's role is `role` or one above it."""
-        return self.RANK[self.role] >= self.RANK[role]
+        return role_includes(self.role, role)
 
 
 class OrganizationAPIKey(AbstractAPIKey):
     """An API key of one organisation (only its hash is stored) with its scopes."""
 
-    class Scope(models.TextChoices):
-        READ = "read", "Read"
-        WRITE = "write", "Write"
-        APPROVE = "approve", "Approve"
+    Scope = Scope
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="api_keys"
@@ -277,14 +269,6 @@ class Space(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.venue.name})"
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        # Booking lines copy the mode for the database's exclusion constraint; keep
-        # them in step (this fails, rightly, if overlapping holders would result).
-        self.space_bookings.exclude(exclusive_space=self.is_exclusive).update(
-            exclusive_space=self.is_exclusive
-        )
 
     def clean(self) -> None:
         if self.venue_id is not None:

@@ -15,9 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import notifications, pricing
-from bookings.actors import APPROVE, FRONT_DESK, WRITE, Actor
 from bookings.answers import clean_answers
-from bookings.errors import PermissionDenied, TransitionNotAllowed
 from bookings.models import (
     ActorKind,
     Booking,
@@ -33,7 +31,6 @@ from bookings.models import (
     SpaceBooking,
     resolve_status,
 )
-from bookings.sanitize import sanitize_note
 from bookings.services.common import (
     Lines,
     booking_day,
@@ -50,7 +47,11 @@ from bookings.services.common import (
     write_log,
 )
 from bookings.services.customers import CustomerIn, customer_find_or_create
-from bookings.times import in_venue_time
+from core.actors import Actor
+from core.errors import PermissionDenied, TransitionNotAllowed
+from core.permissions import Action, require
+from core.sanitize import sanitize_note
+from core.times import in_venue_time
 from venues.models import (
     BookingForm,
     Discount,
@@ -273,8 +274,6 @@ def booking_create(
         if venue.pk != booking_form.venue_id:
             raise ValidationError({"venue": "This form books another venue."})
     if by_customer:
-        if approve:
-            raise PermissionDenied("A public request cannot approve itself.")
         _refuse_staff_choices(
             space_lines=space_lines,
             event_lines=event_lines,
@@ -282,10 +281,9 @@ def booking_create(
             internal_note=internal_note,
             payment_type=payment_type,
         )
-    else:
-        actor.require(WRITE, organization)
-        if approve:
-            actor.require(APPROVE, organization)
+    require(actor, Action.BOOK, organization)
+    if approve:
+        require(actor, Action.APPROVE, organization)
     if not (space_lines or event_lines or product_lines):
         raise ValidationError({"lines": "A booking needs at least one space, event or product."})
     discount = _discount_of_code(organization, booking_form, discount_code, by_customer=by_customer)
@@ -627,7 +625,7 @@ def booking_approve(
     capacity. Notifies the customer (flags default to the booking's).
     """
     booking = lock_booking(booking)
-    actor.require(APPROVE, booking.organization)
+    require(actor, Action.APPROVE, booking.organization)
     check_fresh(booking, client_updated_at)
     require_transition(booking, "approve", BookingStatus.APPROVED)
     _approve(
@@ -656,7 +654,7 @@ def booking_deny(
 ) -> Booking:
     """Deny a pending booking; `comment` is logged, `message` is sent to the customer."""
     booking = lock_booking(booking)
-    actor.require(APPROVE, booking.organization)
+    require(actor, Action.APPROVE, booking.organization)
     check_fresh(booking, client_updated_at)
     require_transition(booking, "deny", BookingStatus.DENIED)
     from_status = booking.status
@@ -703,7 +701,7 @@ def booking_cancel(
     if actor.kind == ActorKind.CUSTOMER:
         require_customer_may_cancel(booking, actor)
     else:
-        actor.require(APPROVE, booking.organization)
+        require(actor, Action.APPROVE, booking.organization)
     check_fresh(booking, client_updated_at)
     cancel_booking(
         booking, actor, event_procedure=event_procedure, comment=comment, message=message
@@ -762,8 +760,7 @@ def apply_event_procedure(booking: Booking, event_procedure: str) -> None:
 
 
 def require_customer_may_cancel(booking: Booking, actor: Actor) -> None:
-    if not actor.holds_token_of(booking):
-        raise PermissionDenied("This link does not belong to this booking.")
+    require(actor, Action.ASK_CHANGE, booking.organization, booking=booking)
     if booking.status != BookingStatus.PENDING:
         raise PermissionDenied(
             "A confirmed booking is canceled by request: send a cancellation request."
@@ -788,7 +785,7 @@ FRONT_DESK_MOVES = {
 def _front_desk(name: str, actor: Actor, booking, client_updated_at, comment: str) -> Booking:
     target, action = FRONT_DESK_MOVES[name]
     booking = lock_booking(booking)
-    actor.require(FRONT_DESK, booking.organization)
+    require(actor, Action.FRONT_DESK, booking.organization)
     check_fresh(booking, client_updated_at)
     require_transition(booking, name, target)
     from_status = booking.status
@@ -882,7 +879,7 @@ def booking_set_status(
         ) from None
     booking = booking if isinstance(booking, Booking) else Booking.objects.get(pk=booking)
     if booking.status == target:
-        actor.require(WRITE, booking.organization)
+        require(actor, Action.WRITE, booking.organization)
         return booking
     if target not in MOVE_TO:
         raise TransitionNotAllowed(
@@ -915,7 +912,7 @@ def booking_update_contact(
     if unknown:
         raise ValidationError({name: "This cannot be changed here." for name in sorted(unknown)})
     booking = lock_booking(booking)
-    actor.require(WRITE, booking.organization)
+    require(actor, Action.WRITE, booking.organization)
     check_fresh(booking, client_updated_at)
     before = {name: getattr(booking, name) for name in (*CONTACT_FIELDS, "customer_id")}
     if customer is not None:
@@ -947,7 +944,7 @@ def payment_record(
     A refund cannot exceed what was paid.
     """
     booking = lock_booking(booking)
-    actor.require(WRITE, booking.organization)
+    require(actor, Action.WRITE, booking.organization)
     amount = Decimal(amount)
     if amount.is_zero():
         raise ValidationError({"amount": "A payment cannot be zero."})

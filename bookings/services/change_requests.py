@@ -20,9 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from bookings.actors import APPROVE, WRITE, Actor
 from bookings.answers import clean_answers
-from bookings.errors import BookingClosed, ChangeRequestClosed, PermissionDenied
 from bookings.models import (
     MAX_PLACES,
     ActorKind,
@@ -34,7 +32,6 @@ from bookings.models import (
     Notification,
     SpaceBooking,
 )
-from bookings.sanitize import forbidden_character, sanitize_note
 from bookings.services.bookings import (
     cancel_booking,
     check_form_policy,
@@ -53,7 +50,11 @@ from bookings.services.common import (
     withdraw_open_change_request,
     write_log,
 )
-from bookings.times import in_venue_time
+from core.actors import Actor
+from core.errors import BookingClosed, ChangeRequestClosed
+from core.permissions import Action, require
+from core.sanitize import forbidden_character, sanitize_note
+from core.times import in_venue_time
 from venues.models import SpaceLayout
 
 CONTACT_KEYS = ("contact_name", "contact_email", "contact_phone")
@@ -67,11 +68,7 @@ LINE_KEY_OF = {"space": "space_id", "layout": "layout_id"}
 
 
 def _may_ask(actor: Actor, booking: Booking) -> None:
-    if actor.kind == ActorKind.CUSTOMER:
-        if not actor.holds_token_of(booking):
-            raise PermissionDenied("This link does not belong to this booking.")
-    else:
-        actor.require(WRITE, booking.organization)
+    require(actor, Action.ASK_CHANGE, booking.organization, booking=booking)
 
 
 # -- what is asked ----------------------------------------------------------------------------
@@ -490,7 +487,7 @@ def change_request_approve(
     in full; a conflict, an invalid change or a booking that is no longer open leaves
     both as they were. Notifies the customer."""
     change_request, booking = _lock_request(change_request)
-    actor.require(APPROVE, booking.organization)
+    require(actor, Action.APPROVE, booking.organization)
     _require_undecided(change_request, booking, "approve")
     if booking.status not in OPEN_STATUSES:
         raise BookingClosed(booking.status)
@@ -531,7 +528,7 @@ def change_request_deny(
 ) -> ChangeRequest:
     """Refuse a pending request; the booking stays as it was. Notifies the customer."""
     change_request, booking = _lock_request(change_request)
-    actor.require(APPROVE, booking.organization)
+    require(actor, Action.APPROVE, booking.organization)
     _require_undecided(change_request, booking, "deny")
     change_request.deny()
     _record_decision(

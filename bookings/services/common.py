@@ -10,14 +10,12 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from bookings import notifications, pricing
-from bookings.actors import Actor
 from bookings.availability import (
     check_event_line,
     check_product_line,
     check_space_line,
     lock_resources,
 )
-from bookings.errors import BookingConflict, StaleBooking, TransitionNotAllowed
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -27,6 +25,8 @@ from bookings.models import (
     LogEntry,
     SpaceBooking,
 )
+from core.actors import Actor
+from core.errors import BookingConflict, StaleBooking, TransitionNotAllowed
 
 
 @dataclass

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from bookings.actors import WRITE, Actor
-from bookings.errors import InUse
 from bookings.models import Customer
+from core.actors import Actor
+from core.errors import InUse
+from core.permissions import Action, require
 from venues.models import Organization
 
 CUSTOMER_FIELDS = (  # in the order the API shows them
@@ -81,7 +82,7 @@ def customer_save(*, actor: Actor, customer: Customer, changes: Mapping[str, Any
     Rules: front-desk staff or a `write` key; a name or a company. Bookings keep the
     contact details they were made with (their own contact fields).
     """
-    actor.require(WRITE, customer.organization)
+    require(actor, Action.WRITE, customer.organization)
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"Customer fields not editable here: {sorted(unknown)}")
@@ -97,7 +98,7 @@ def customer_save(*, actor: Actor, customer: Customer, changes: Mapping[str, Any
 @transaction.atomic
 def customer_delete(*, actor: Actor, customer: Customer) -> None:
     """Delete a customer without bookings; one with bookings stays (its history is kept)."""
-    actor.require(WRITE, customer.organization)
+    require(actor, Action.WRITE, customer.organization)
     refusal = InUse(
         "The customer has bookings and cannot be deleted.", code="customer_has_bookings"
     )

@@ -8,9 +8,7 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from bookings.actors import WRITE, Actor
 from bookings.availability import is_open, occupied_interval
-from bookings.errors import BookingClosed, PermissionDenied
 from bookings.models import (
     ActorKind,
     Booking,
@@ -39,6 +37,9 @@ from bookings.services.common import (
     validate_line,
     write_log,
 )
+from core.actors import Actor
+from core.errors import BookingClosed, PermissionDenied
+from core.permissions import Action, require
 
 LINE_FIELDS = {
     "space": ("spaces", SpaceBooking),
@@ -55,7 +56,7 @@ class SavedLine:
 
 def _open_booking(actor: Actor, booking, client_updated_at) -> Booking:
     booking = lock_booking(booking)
-    actor.require(WRITE, booking.organization)
+    require(actor, Action.WRITE, booking.organization)
     check_fresh(booking, client_updated_at)
     if booking.status not in OPEN_STATUSES:
         raise BookingClosed(booking.status)

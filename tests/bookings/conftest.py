@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bookings.actors import Actor
 from bookings.services import CustomerIn, SpaceLineIn, booking_create
+from core.actors import Actor
 from tests import factories as f
 from venues.models import Membership, OrganizationAPIKey
 

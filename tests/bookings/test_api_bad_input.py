@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from bookings.api.parsers import MAX_DEPTH
 from bookings.models import Booking, Payment
+from core.api.parsers import MAX_DEPTH
 from tests import factories as f
 from tests.bookings.conftest import at
 from tests.bookings.test_api_bookings import client_with, url

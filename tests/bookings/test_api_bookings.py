@@ -169,7 +169,7 @@ def test_page_size_is_capped_at_200():
     from rest_framework.request import Request
     from rest_framework.test import APIRequestFactory
 
-    from venues.api.pagination import PagePagination
+    from core.api.pagination import PagePagination
 
     def size(per_page: str) -> int:
         request = Request(APIRequestFactory().get("/", {"per_page": per_page}))

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 PROXY = "10.0.0.1"
 REDIS_URL = os.environ.get("VENUEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-DATABASE_CACHE = {"BACKEND": "venues.cache.DatabaseCache", "LOCATION": "venuedesk_cache"}
+DATABASE_CACHE = {"BACKEND": "core.cache.DatabaseCache", "LOCATION": "venuedesk_cache"}
 
 
 class Clock:

@@ -16,7 +16,7 @@ from bookings.availability import (
     peak_load,
 )
 from bookings.models import EventBooking, InventoryBooking, SpaceBooking
-from bookings.times import in_venue_time
+from core.times import in_venue_time
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

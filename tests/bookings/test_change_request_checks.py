@@ -17,8 +17,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookings import services
-from bookings.errors import BookingClosed, BookingConflict, ChangeRequestClosed
 from bookings.models import Booking, ChangeRequest, LogEntry
+from core.errors import BookingClosed, BookingConflict, ChangeRequestClosed
 from tests import factories as f
 from tests.bookings.conftest import at
 from tests.bookings.test_api_bookings import client_with, url

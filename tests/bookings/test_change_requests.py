@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from bookings import services
-from bookings.actors import Actor
-from bookings.errors import BookingConflict, ChangeRequestClosed, PermissionDenied
 from bookings.models import ChangeRequest
 from bookings.services import SpaceLineIn
+from core.actors import Actor
+from core.errors import BookingConflict, ChangeRequestClosed, PermissionDenied
 from tests.bookings.conftest import at
 
 pytestmark = pytest.mark.django_db

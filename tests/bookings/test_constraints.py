@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from bookings.models import Booking, ChangeRequest, SpaceBooking
+from bookings.services.catalogue import space_save
+from core.actors import Actor
 from tests import factories as f
 from tests.factories import BASE_TIME
 from tests.markers import requires_postgres
@@ -357,26 +359,32 @@ def test_a_released_booking_frees_its_space_from_the_release_time():
     assert add_line(approved_booking(space), space, at(11), at(13)).holds_capacity
 
 
-@requires_postgres
 def test_making_a_shared_space_with_overlapping_holders_exclusive_is_refused():
     space = f.SpaceFactory(mode="shared")
-    add_line(approved_booking(space), space, at(10), at(12))
-    add_line(approved_booking(space), space, at(11), at(13))
-    with refused(NO_OVERLAP):
-        space.mode = "exclusive"
-        space.save()
+    first = add_line(approved_booking(space), space, at(10), at(12))
+    second = add_line(approved_booking(space), space, at(11), at(13))
+    with pytest.raises(ValidationError) as refusal:
+        space_save(actor=Actor.system(), space=space, changes={"mode": "exclusive"})
+    assert first.booking.reference in str(refusal.value.message_dict["mode"])
+    assert second.booking.reference in str(refusal.value.message_dict["mode"])
     assert type(space).objects.get(pk=space.pk).mode == "shared"
     assert not space.space_bookings.filter(exclusive_space=True).exists()
 
 
-@requires_postgres
-def test_making_a_shared_space_without_overlaps_exclusive_is_fine():
+def test_making_a_shared_space_without_overlaps_exclusive_brings_its_lines_in_step():
     space = f.SpaceFactory(mode="shared")
     add_line(approved_booking(space), space, at(10), at(12))
     add_line(approved_booking(space), space, at(12), at(13))
+    space_save(actor=Actor.system(), space=space, changes={"mode": "exclusive"})
+    assert space.space_bookings.filter(exclusive_space=True).count() == 2
+
+
+def test_saving_a_space_alone_writes_no_booking_line():
+    space = f.SpaceFactory(mode="shared")
+    add_line(approved_booking(space), space, at(10), at(12))
     space.mode = "exclusive"
     space.save()
-    assert space.space_bookings.filter(exclusive_space=True).count() == 2
+    assert not space.space_bookings.filter(exclusive_space=True).exists()
 
 
 # -- model validation of the exclusion constraint --------------------------------------------

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from bookings import services
-from bookings.errors import BookingClosed, BookingConflict, StaleBooking
 from bookings.models import SpaceBooking
 from bookings.services import EventLineIn, ProductLineIn, SpaceLineIn
+from core.errors import BookingClosed, BookingConflict, StaleBooking
 from tests.bookings.conftest import at
 
 pytestmark = pytest.mark.django_db

@@ -16,6 +16,8 @@ from bookings.models import (
     generate_reference,
     hash_manage_token,
 )
+from bookings.services.catalogue import space_save
+from core.actors import Actor
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -106,8 +108,7 @@ def test_release_ends_the_occupied_interval_at_the_release_time():
 def test_a_space_line_copies_the_space_mode_and_follows_its_changes():
     line = f.SpaceBookingFactory(space__mode="shared")
     assert line.exclusive_space is False
-    line.space.mode = "exclusive"
-    line.space.save()
+    space_save(actor=Actor.system(), space=line.space, changes={"mode": "exclusive"})
     line.refresh_from_db()
     assert line.exclusive_space is True
 

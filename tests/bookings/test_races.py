@@ -13,9 +13,9 @@ import pytest
 from django.db import connection
 
 from bookings import services
-from bookings.errors import BookingConflict, ChangeRequestClosed, TransitionNotAllowed
 from bookings.models import Booking, ChangeRequest, EventBooking, InventoryBooking, SpaceBooking
 from bookings.services import EventLineIn, ProductLineIn, SpaceLineIn
+from core.errors import BookingConflict, ChangeRequestClosed, TransitionNotAllowed
 from tests import factories as f
 from tests.bookings.conftest import at
 from tests.markers import requires_postgres

@@ -9,8 +9,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from bookings import services
-from bookings.actors import Actor
-from bookings.errors import BookingConflict, PermissionDenied, StaleBooking, TransitionNotAllowed
 from bookings.models import Booking, Customer, LogEntry, Notification
 from bookings.notifications import deliver_due
 from bookings.services import (
@@ -20,6 +18,8 @@ from bookings.services import (
     SpaceLineIn,
     booking_create,
 )
+from core.actors import Actor
+from core.errors import BookingConflict, PermissionDenied, StaleBooking, TransitionNotAllowed
 from tests import factories as f
 from tests.bookings.conftest import at
 

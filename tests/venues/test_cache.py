@@ -10,7 +10,7 @@ from django.db import connection
 
 from tests.markers import requires_postgres
 
-DATABASE_CACHE = {"BACKEND": "venues.cache.DatabaseCache", "LOCATION": "venuedesk_cache"}
+DATABASE_CACHE = {"BACKEND": "core.cache.DatabaseCache", "LOCATION": "venuedesk_cache"}
 THREADS = 8
 INCREMENTS = 50
 

@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from venues.http import client_address
+from core.http import client_address
 
 PROXY = "10.0.0.1"
 

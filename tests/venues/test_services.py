@@ -3,19 +3,14 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from bookings.errors import InUse, PermissionDenied
 from bookings.models import Customer
 from bookings.services import EventLineIn, booking_create, customer_delete, customer_save
+from bookings.services.catalogue import blockout_delete, blockout_save, event_save
+from core.errors import InUse, PermissionDenied
 from tests import factories as f
 from tests.bookings import conftest as booking_world
 from venues.models import Blockout, Event, Venue
-from venues.services import (
-    blockout_delete,
-    blockout_save,
-    event_save,
-    venue_delete,
-    venue_save,
-)
+from venues.services import venue_delete, venue_save
 
 pytestmark = pytest.mark.django_db
 

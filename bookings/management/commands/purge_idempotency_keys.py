@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from bookings.api.idempotency import expiry_cutoff
 from bookings.models import IdempotencyKey
 
 
@@ -14,6 +13,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        deleted, _ = IdempotencyKey.objects.filter(created_at__lt=expiry_cutoff()).delete()
+        deleted, _ = IdempotencyKey.objects.filter(
+            created_at__lt=IdempotencyKey.expiry_cutoff()
+        ).delete()
         hours = settings.VENUEDESK_IDEMPOTENCY_HOURS
         self.stdout.write(f"Deleted {deleted} idempotency keys older than {hours} hours")

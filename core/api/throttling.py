@@ -12,7 +12,7 @@ import math
 
 from rest_framework.throttling import ScopedRateThrottle
 
-from venues.http import client_identity
+from core.http import client_identity
 
 # A counter outlives its window by this much, so no increment finds it expired early.
 EXPIRY_MARGIN = 5

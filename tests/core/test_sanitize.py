@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from bookings.sanitize import sanitize_note
+from core.sanitize import sanitize_note
 
 REL = 'rel="nofollow noopener noreferrer"'
 

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from bookings.api.inputs import service_name
+from api.bookings.inputs import service_name
 from bookings.models import (
     MAX_PLACES,
     STATUS_INFO,
@@ -26,7 +26,7 @@ from bookings.services.bookings import (
     ProductLineIn,
     SpaceLineIn,
 )
-from bookings.times import FIRST_YEAR, LAST_YEAR
+from core.times import FIRST_YEAR, LAST_YEAR
 from venues.models import Event
 
 
@@ -40,7 +40,7 @@ class IdField(serializers.IntegerField):
 
 
 class TimeField(serializers.DateTimeField):
-    """An ISO 8601 time in the years the system books (bookings.times.FIRST_YEAR..LAST_YEAR)."""
+    """An ISO 8601 time in the years the system books (core.times.FIRST_YEAR..LAST_YEAR)."""
 
     default_error_messages = {
         "out_of_range": f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}."

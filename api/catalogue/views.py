@@ -14,10 +14,11 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.access import actor_of, organizations_of, scoped
+from api.bookings.inputs import errors_named_as_input
+from api.bookings.serializers import ConflictErrorResponseSerializer
+from api.catalogue import serializers as s
 from bookings import services as booking_services
-from bookings.actors import MANAGE
-from bookings.api.inputs import errors_named_as_input
-from bookings.api.serializers import ConflictErrorResponseSerializer
 from bookings.availability import Load, free_windows, peak_load
 from bookings.filters import (
     BlockoutFilter,
@@ -33,10 +34,10 @@ from bookings.filters import (
     VenueFilter,
 )
 from bookings.models import Customer, InventoryBooking
-from bookings.times import in_venue_time
+from bookings.services import catalogue as catalogue_services
+from core.permissions import Action
+from core.times import in_venue_time
 from venues import services
-from venues.api import serializers as s
-from venues.api.access import actor_of, organizations_of, scoped
 from venues.models import (
     Blockout,
     BookingForm,
@@ -54,10 +55,10 @@ from venues.models import (
 )
 
 MANAGE_CATALOGUE = {
-    "create": MANAGE,
-    "update": MANAGE,
-    "partial_update": MANAGE,
-    "destroy": MANAGE,
+    "create": Action.MANAGE,
+    "update": Action.MANAGE,
+    "partial_update": Action.MANAGE,
+    "destroy": Action.MANAGE,
 }
 
 
@@ -265,7 +266,7 @@ class BlockoutViewSet(CatalogueViewSet, viewsets.ModelViewSet):
 
     def _save(self, blockout: Blockout, data: dict, status_code: int) -> Response:
         with errors_named_as_input():
-            saved = services.blockout_save(
+            saved = catalogue_services.blockout_save(
                 actor=actor_of(self.request),
                 blockout=blockout,
                 changes=self._changes(data, blockout if blockout.pk else None),
@@ -285,7 +286,7 @@ class BlockoutViewSet(CatalogueViewSet, viewsets.ModelViewSet):
         return self._save(blockout, data, status.HTTP_200_OK)
 
     def destroy(self, request, *args, **kwargs):
-        services.blockout_delete(actor=actor_of(request), blockout=self.get_object())
+        catalogue_services.blockout_delete(actor=actor_of(request), blockout=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -345,7 +346,7 @@ class EventViewSet(
 
     def _save(self, event: Event, data: dict) -> Event:
         with errors_named_as_input():
-            return services.event_save(
+            return catalogue_services.event_save(
                 actor=actor_of(self.request),
                 event=event,
                 changes=self._changes(data, event if event.pk else None),

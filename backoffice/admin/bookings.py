@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from bookings.actors import ROLE_FOR, WRITE
+from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
 from bookings.models import (
     Booking,
     ChangeRequest,
@@ -16,7 +16,7 @@ from bookings.models import (
     SpaceBooking,
 )
 from bookings.notifications import mask_manage_links
-from venues.admin import ScopedAdmin, ScopedTabularInline, related_only
+from core.permissions import Action
 
 # Prices of a line as staff enter them; net / VAT / gross are computed, hence read-only.
 LINE_PRICE_FIELDS = (
@@ -394,7 +394,7 @@ class NotificationAdmin(ReadOnlyAdmin):
     readonly_fields = body_fields
 
     def may_read_bodies(self, request, obj=None) -> bool:
-        return self.may(request, ROLE_FOR[WRITE], obj)
+        return self.may(request, Action.WRITE, obj)
 
     def get_fields(self, request, obj=None):
         if self.may_read_bodies(request, obj):

@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
-from bookings.actors import VIEW, WRITE, Actor
+from core.actors import Actor
+from core.permissions import Action, may
 from venues.models import Organization, OrganizationAPIKey
 
 API_KEY_HEADER = "HTTP_X_API_KEY"
@@ -90,7 +91,7 @@ class HasRight(permissions.BasePermission):
         rights = getattr(view, "rights", {})
         if action in rights:
             return rights[action]
-        return VIEW if request.method in permissions.SAFE_METHODS else WRITE
+        return Action.VIEW if request.method in permissions.SAFE_METHODS else Action.WRITE
 
     def has_permission(self, request, view) -> bool:
         if getattr(view, "public", False):
@@ -99,10 +100,10 @@ class HasRight(permissions.BasePermission):
             raise exceptions.NotAuthenticated("Send an API key in the X-Api-Key header.")
         actor = actor_of(request)
         right = self._right(request, view)
-        return any(actor.may(right, organization) for organization in organizations_of(request))
+        return any(may(actor, right, organization) for organization in organizations_of(request))
 
     def has_object_permission(self, request, view, obj) -> bool:
         if getattr(view, "public", False):
             return True
         organization = getattr(view, "organization_of", lambda obj: obj.organization)(obj)
-        return actor_of(request).may(self._right(request, view), organization)
+        return may(actor_of(request), self._right(request, view), organization)

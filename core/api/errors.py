@@ -13,7 +13,7 @@ from drf_standardized_errors import formatter, handler, openapi, openapi_seriali
 from rest_framework import exceptions, serializers, status
 from rest_framework.fields import get_error_detail
 
-from bookings import errors
+from core import errors
 
 
 class DomainError(exceptions.APIException):

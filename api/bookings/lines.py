@@ -6,15 +6,15 @@ from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api.access import actor_of, scoped
+from api.bookings import inputs
+from api.bookings import serializers as s
+from api.bookings.idempotency import idempotent
+from api.bookings.views import CONFLICT, create_booking
 from bookings import services
-from bookings.actors import WRITE
-from bookings.api import inputs
-from bookings.api import serializers as s
-from bookings.api.idempotency import idempotent
-from bookings.api.views import CONFLICT, create_booking
 from bookings.filters import EventBookingFilter, InventoryBookingFilter
 from bookings.models import EventBooking, InventoryBooking
-from venues.api.access import actor_of, scoped
+from core.permissions import Action
 
 
 class LineViewSet(
@@ -26,7 +26,7 @@ class LineViewSet(
     """Lines of one kind; creating makes a booking with such lines only."""
 
     lookup_value_regex = "[0-9]+"
-    rights = {"create": WRITE, "update": WRITE}
+    rights = {"create": Action.WRITE, "update": Action.WRITE}
     lines_field: str  # the BookingCreateInput list this resource creates
     update_input: type
     save_line = None

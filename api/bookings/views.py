@@ -7,14 +7,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api.access import actor_of, organizations_of, scoped
+from api.bookings import inputs
+from api.bookings import serializers as s
+from api.bookings.idempotency import idempotent
 from bookings import services
-from bookings.actors import APPROVE, WRITE
-from bookings.api import inputs
-from bookings.api import serializers as s
-from bookings.api.idempotency import idempotent
 from bookings.filters import BookingFilter, ChangeRequestFilter
 from bookings.models import Booking, BookingSource, ChangeRequest, Customer, LogEntry
-from venues.api.access import actor_of, organizations_of, scoped
+from core.permissions import Action
 from venues.models import Organization, OrganizationAPIKey, PaymentType, Venue
 
 CONFLICT = s.ConflictErrorResponseSerializer
@@ -73,15 +73,15 @@ class BookingViewSet(
     serializer_class = s.BookingSerializer
     lookup_value_regex = "[0-9]+"
     rights = {
-        "approve": APPROVE,
-        "deny": APPROVE,
-        "decline": APPROVE,
-        "cancel": APPROVE,
-        "destroy": APPROVE,
-        "create": WRITE,
-        "create_spaces": WRITE,
-        "sessions": WRITE,
-        "remove_session": WRITE,
+        "approve": Action.APPROVE,
+        "deny": Action.APPROVE,
+        "decline": Action.APPROVE,
+        "cancel": Action.APPROVE,
+        "destroy": Action.APPROVE,
+        "create": Action.WRITE,
+        "create_spaces": Action.WRITE,
+        "sessions": Action.WRITE,
+        "remove_session": Action.WRITE,
     }
 
     def get_queryset(self):
@@ -291,7 +291,7 @@ class ChangeRequestViewSet(
     serializer_class = s.ChangeRequestSerializer
     lookup_value_regex = "[0-9]+"
     filterset_class = ChangeRequestFilter
-    rights = {"approve": APPROVE, "deny": APPROVE}
+    rights = {"approve": Action.APPROVE, "deny": Action.APPROVE}
 
     def get_queryset(self):
         queryset = ChangeRequest.objects.select_related("booking").order_by("created_at", "id")

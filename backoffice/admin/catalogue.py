@@ -11,6 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from core.permissions import Action, role_may
 from venues.models import (
     Blockout,
     BookingForm,
@@ -44,13 +45,14 @@ class OrganizationScopedAdmin:
     and many-to-many choices are scoped with the path of the related model's admin, and
     use that admin's `list_select_related` so that option labels cost no extra queries.
 
-    Membership roles, not Django's model permissions, decide what a staff user may do
-    (DESIGN §3): every member may look; adding, changing and deleting take `edit_role`
-    or a higher role in the organisation of the object (of the parent, for inlines).
+    The permission policy (core.permissions), not Django's model permissions, decides
+    what a staff user may do: every member may look (VIEW); adding, changing and
+    deleting take `edit_action` in the organisation of the object (of the parent, for
+    inlines).
     """
 
     organization_path: str | None = None
-    edit_role = Membership.Role.MANAGER
+    edit_action = Action.MANAGE
 
     @staticmethod
     def roles_of(request) -> dict[int, str]:
@@ -63,7 +65,7 @@ class OrganizationScopedAdmin:
             )
         return request._venuedesk_roles
 
-    def may(self, request, role: str, obj=None) -> bool:
+    def may(self, request, action: Action, obj=None) -> bool:
         user = request.user
         if user.is_active and user.is_superuser:
             return True
@@ -72,7 +74,7 @@ class OrganizationScopedAdmin:
         organizations = [
             organization
             for organization, held in self.roles_of(request).items()
-            if Membership.RANK[held] >= Membership.RANK[role]
+            if role_may(held, action)
         ]
         if not organizations or obj is None or obj.pk is None:
             return bool(organizations)
@@ -82,19 +84,19 @@ class OrganizationScopedAdmin:
         )
 
     def has_module_permission(self, request) -> bool:
-        return self.may(request, Membership.Role.VIEWER)
+        return self.may(request, Action.VIEW)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return self.may(request, Membership.Role.VIEWER, obj)
+        return self.may(request, Action.VIEW, obj)
 
     def has_add_permission(self, request, obj=None) -> bool:
-        return self.may(request, self.edit_role, obj)
+        return self.may(request, self.edit_action, obj)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return self.may(request, self.edit_role, obj)
+        return self.may(request, self.edit_action, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return self.may(request, self.edit_role, obj)
+        return self.may(request, self.edit_action, obj)
 
     @staticmethod
     def scope(queryset, path: str, request):

@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bookings.api.serializers import (
+from api.bookings.serializers import (
     IdField,
     StrictSerializer,
     VenueTimeField,
@@ -19,7 +19,7 @@ from bookings.api.serializers import (
 )
 from bookings.models import Customer
 from bookings.services.customers import CUSTOMER_FIELDS
-from bookings.times import check_year, in_venue_time, local_day_bounds
+from core.times import check_year, in_venue_time, local_day_bounds
 from venues.models import (
     Blockout,
     BookingForm,

@@ -10,7 +10,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE; the exception handler answers 413 above it.
 from rest_framework import parsers
 from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
 
-from bookings.sanitize import forbidden_character
+from core.sanitize import forbidden_character
 
 MAX_DEPTH = 16  # objects and lists inside each other; the deepest body the API takes is 4
 

@@ -14,27 +14,20 @@ key was rotated beyond SECRET_KEY_FALLBACKS) counts as expired.
 import functools
 import hashlib
 import json
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from bookings import sealing
-from bookings.api.errors import DomainError
 from bookings.models import IdempotencyKey
-from venues.http import client_address
+from core.api.errors import DomainError
+from core.http import client_address
 from venues.models import OrganizationAPIKey
 
 HEADER = "Idempotency-Key"
 CLAIMED = 0  # status_code of a row whose request is still running (never seen committed)
-
-
-def expiry_cutoff():
-    return timezone.now() - timedelta(hours=settings.VENUEDESK_IDEMPOTENCY_HOURS)
 
 
 def _scope(request) -> str:
@@ -52,7 +45,9 @@ def _fingerprint(request) -> str:
 
 def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyKey | None:
     """Insert the key's row, or return the row of the request that already used the key."""
-    IdempotencyKey.objects.filter(scope=scope, key=key, created_at__lt=expiry_cutoff()).delete()
+    IdempotencyKey.objects.filter(
+        scope=scope, key=key, created_at__lt=IdempotencyKey.expiry_cutoff()
+    ).delete()
     try:
         with transaction.atomic():
             IdempotencyKey.objects.create(

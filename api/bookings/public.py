@@ -8,14 +8,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.bookings import inputs
+from api.bookings import serializers as s
+from api.bookings.idempotency import idempotent
 from bookings import services
-from bookings.actors import Actor
-from bookings.api import inputs
-from bookings.api import serializers as s
-from bookings.api.idempotency import idempotent
 from bookings.models import Booking, BookingSource, hash_manage_token
 from bookings.services.common import manage_url
-from venues.api.throttling import SharedScopedRateThrottle
+from core.actors import Actor
+from core.api.throttling import SharedScopedRateThrottle
 from venues.models import BookingForm
 
 

@@ -1,0 +1,206 @@
+"""Catalogue writes that protect bookings: blockouts, events, a space's mode.
+
+They live here, beside the bookings they protect, and every door that changes the
+catalogue calls them (API, admin, commands): a blockout warns about the bookings it
+overlaps, an event's capacity never drops below the tickets held, a space becomes
+exclusive only when its held bookings do not overlap.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Sum
+
+from bookings.availability import lock_resources, span_text
+from bookings.models import BookingStatus, EventBooking, SpaceBooking
+from core.actors import Actor
+from core.permissions import Action, require
+from venues.models import Blockout, Event, Space
+from venues.services import apply_changes, require_after
+
+BLOCKOUT_FIELDS = ("space", "starts_at", "ends_at", "reason", "note")
+EVENT_FIELDS = (
+    "venue",
+    "space",
+    "title",
+    "description",
+    "notes",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "is_public",
+)
+
+
+@dataclass
+class SavedBlockout:
+    blockout: Blockout
+    warnings: list[str]
+
+
+# -- blockouts ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def blockout_save(*, actor: Actor, blockout: Blockout, changes: Mapping[str, Any]) -> SavedBlockout:
+    """Create or change a blockout (front-desk staff or a `write` key may).
+
+    Bookings already approved in the space keep their time: the blockout only stops new
+    ones. The answer warns about each approved booking it overlaps and about pending
+    requests that will no longer fit. The space is locked first, so an approval running
+    at the same moment either sees the blockout or is listed in the warnings.
+    """
+    if blockout.pk is not None:
+        require(actor, Action.WRITE, blockout.space.venue.organization)
+    apply_changes(blockout, changes, BLOCKOUT_FIELDS)
+    space = blockout.space
+    require(actor, Action.WRITE, space.venue.organization)
+    require_after(blockout.starts_at, blockout.ends_at)
+    blockout.full_clean()
+    lock_resources(spaces=[space])
+    blockout.save()
+    return SavedBlockout(blockout=blockout, warnings=_blockout_warnings(blockout))
+
+
+def _blockout_warnings(blockout: Blockout) -> list[str]:
+    space, tz = blockout.space, blockout.space.venue.tzinfo
+    lines = (
+        SpaceBooking.objects.filter(
+            space=space, occupied_from__lt=blockout.ends_at, occupied_until__gt=blockout.starts_at
+        )
+        .filter(models.Q(holds_capacity=True) | models.Q(booking__status=BookingStatus.PENDING))
+        .select_related("booking")
+        .order_by("starts_at", "pk")
+    )
+    warnings, pending = [], []
+    for line in lines:
+        if line.holds_capacity:
+            warnings.append(
+                f"{line.booking.reference} ({line.booking.status}) keeps {space.name} "
+                f"{span_text(line.starts_at, line.ends_at, tz)}, inside this blockout."
+            )
+        elif line.booking.reference not in pending:
+            pending.append(line.booking.reference)
+    if pending:
+        warnings.append(
+            f"Pending requests for {space.name} then will no longer fit: {', '.join(pending)}."
+        )
+    return warnings
+
+
+@transaction.atomic
+def blockout_delete(*, actor: Actor, blockout: Blockout) -> None:
+    require(actor, Action.WRITE, blockout.space.venue.organization)
+    blockout.delete()
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def event_save(*, actor: Actor, event: Event, changes: Mapping[str, Any]) -> Event:
+    """Create or change an event (front-desk staff or a `write` key may).
+
+    Rules: the organisation is the venue's; an event with bookings stays at its venue;
+    its space is at its venue; it ends after it starts; its capacity is not below the
+    tickets held. The event row is locked first, so a booking sold meanwhile is counted.
+    The status changes only by cancelling (bookings), never here.
+    """
+    if event.pk is not None:
+        require(actor, Action.WRITE, event.organization)
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        moved = "venue" in changes and changes["venue"].pk != event.venue_id
+        if moved and event.event_bookings.exists():
+            raise ValidationError(
+                {"venue": "The event has bookings; it cannot move to another venue."}
+            )
+    apply_changes(event, changes, EVENT_FIELDS)
+    event.organization = event.venue.organization
+    require(actor, Action.WRITE, event.organization)
+    require_after(event.starts_at, event.ends_at)
+    if event.pk is not None and event.capacity is not None:
+        held = EventBooking.objects.filter(event=event, holds_capacity=True).aggregate(
+            tickets=Sum("quantity")
+        )["tickets"]
+        if held and event.capacity < held:
+            raise ValidationError(
+                {
+                    "capacity": f"{held} tickets are held by approved bookings; "
+                    "the capacity cannot be lower."
+                }
+            )
+    event.full_clean(exclude=["status"])
+    event.save()
+    return event
+
+
+# -- spaces ---------------------------------------------------------------------------------
+
+SPACE_FIELDS = (
+    "venue",
+    "name",
+    "slug",
+    "kind",
+    "description",
+    "capacity",
+    "mode",
+    "setup_minutes",
+    "setdown_minutes",
+    "hourly_price",
+    "vat_rate",
+    "position",
+    "is_active",
+)
+
+
+@transaction.atomic
+def space_save(*, actor: Actor, space: Space, changes: Mapping[str, Any]) -> Space:
+    """Create or change a space (managers may).
+
+    Booking lines copy their space's mode for the database's exclusion constraint;
+    they are brought in step here, under the space's lock. A space becomes exclusive
+    only when the bookings holding it do not overlap; otherwise the change is refused
+    naming them, and nothing changes.
+    """
+    if space.pk is not None:
+        require(actor, Action.MANAGE, space.venue.organization)
+        lock_resources(spaces=[space])
+    apply_changes(space, changes, SPACE_FIELDS)
+    require(actor, Action.MANAGE, space.venue.organization)
+    space.full_clean()
+    if space.pk is not None and space.is_exclusive:
+        _refuse_overlapping_holders(space)
+    space.save()
+    try:
+        with transaction.atomic():
+            space.space_bookings.exclude(exclusive_space=space.is_exclusive).update(
+                exclusive_space=space.is_exclusive
+            )
+    except IntegrityError:  # a holder written meanwhile by code that skipped the lock
+        raise ValidationError({"mode": "Bookings holding this space overlap."}) from None
+    return space
+
+
+def _refuse_overlapping_holders(space: Space) -> None:
+    holders = (
+        SpaceBooking.objects.filter(space=space, holds_capacity=True)
+        .select_related("booking")
+        .order_by("occupied_from", "pk")
+    )
+    latest = None  # the holder that ends last among those seen so far
+    for line in holders:
+        if latest is not None and line.occupied_from < latest.occupied_until:
+            tz = space.venue.tzinfo
+            raise ValidationError(
+                {
+                    "mode": f"{latest.booking.reference} and {line.booking.reference} hold "
+                    f"{space.name} at the same time "
+                    f"({span_text(line.occupied_from, latest.occupied_until, tz)}); "
+                    "it cannot become exclusive."
+                }
+            )
+        if latest is None or line.occupied_until > latest.occupied_until:
+            latest = line

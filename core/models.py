@@ -1,0 +1,1 @@
+"""Core holds no tables; this module lets Django signal it after migrations (core.cache)."""
