@@ -29,6 +29,7 @@ from bookings.models import (
     Notification,
 )
 from bookings.pricing import money
+from bookings.services.common import sync_lines
 from core.actors import Actor
 from venues.models import (
     Blockout,
@@ -751,13 +752,12 @@ class DemoBuilder:
             NS: [("no_show", services.booking_mark_no_show, desk, start + timedelta(minutes=45))],
         }.get(plan.status, [])
         for position, (action, service, actor, at) in enumerate(steps):
-            last = position == len(steps) - 1
-            extra = (
-                {"message": plan.message}
-                if last and service in (services.booking_deny, services.booking_cancel)
-                else {}
-            )
-            service(actor=actor, booking=booking, comment=plan.comment if last else "", **extra)
+            comment = plan.comment if position == len(steps) - 1 else ""
+            if service in (services.booking_deny, services.booking_cancel):
+                notice = services.Notice(comment=comment, message=plan.message)
+                service(actor=actor, booking=booking, notice=notice)
+            else:
+                service(actor=actor, booking=booking, comment=comment)
             times[action] = at
         if plan.status == X and plan.paid != "none":
             paid = booking.payments.first()
@@ -874,8 +874,10 @@ class DemoBuilder:
         services.change_request_deny(
             actor=approver,
             change_request=request,
-            comment="Stage and camera platform take the front rows.",
-            message="With your stage and camera platform, 200 guests is the most we can seat.",
+            notice=services.Notice(
+                comment="Stage and camera platform take the front rows.",
+                message="With your stage and camera platform, 200 guests is the most we can seat.",
+            ),
         )
         self.times[tech.pk] |= {
             "change_requested": self.now - timedelta(days=2),
@@ -927,7 +929,7 @@ class DemoBuilder:
                     stamps[f"{action}_at"] = times[action]
             Booking.objects.filter(pk=booking.pk).update(**stamps)
             booking.refresh_from_db()
-            booking.sync_lines()  # the release time bounds the occupied time
+            sync_lines(booking)  # the release time bounds the occupied time
             for notification in booking.notifications.all():
                 at = times.get(_TIME_OF_NOTICE.get(notification.kind, ""), times["created"])
                 Notification.objects.filter(pk=notification.pk).update(

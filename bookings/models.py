@@ -277,22 +277,13 @@ class Booking(ConcurrentTransitionMixin, ProtectedStatusMixin, models.Model):
             ),
         ]
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._saved_line_state = self._line_state()
-
     def __str__(self) -> str:
         return self.reference or "new booking"
 
     def save(self, *args, **kwargs) -> None:
         if not self.reference:
             self.reference = self._unused_reference()
-        adding = self._state.adding
         super().save(*args, **kwargs)
-        state = self._line_state()
-        if not adding and (state is None or state != self._saved_line_state):
-            self.sync_lines()
-        self._saved_line_state = state
 
     def clean(self) -> None:
         check_same_organization(
@@ -312,22 +303,6 @@ class Booking(ConcurrentTransitionMixin, ProtectedStatusMixin, models.Model):
     @property
     def holds_capacity(self) -> bool:
         return self.status in CAPACITY_HOLDING_STATUSES
-
-    def _line_state(self) -> tuple | None:
-        """What the lines mirror; None when deferred (.only()/.defer()), to avoid a query.
-
-        (`status` itself must be loaded: ConcurrentTransitionMixin reads it on init.)
-        """
-        if {"status", "released_at"} & self.get_deferred_fields():
-            return None
-        return (self.holds_capacity, self.released_at)
-
-    def sync_lines(self) -> None:
-        """Copy what the lines mirror of this booking (capacity held, release time) to them."""
-        self.event_bookings.update(holds_capacity=self.holds_capacity)
-        for line in [*self.space_bookings.all(), *self.inventory_bookings.all()]:
-            line.booking = self
-            line.save(update_fields=["holds_capacity", "occupied_from", "occupied_until"])
 
     def compute_span(self) -> None:
         """Set starts_at / ends_at to the span of all lines (not saved)."""

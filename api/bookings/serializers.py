@@ -20,7 +20,8 @@ from bookings.models import (
     SpaceBooking,
 )
 from bookings.pricing import vat_breakdown
-from bookings.services.bookings import (
+from bookings.services import Notice
+from bookings.services.inputs import (
     CUSTOMER_CHOICES,
     STAFF_ONLY,
     ProductLineIn,
@@ -347,11 +348,18 @@ class NotifyInput(StrictSerializer):
         data = self.validated_data
         return {
             "client_updated_at": data.get("client_booking_last_updated_at"),
-            "comment": data.get("comment", ""),
-            "message": data.get("message", ""),
-            "send_email": data.get("send_email_confirmation"),
-            "send_sms": data.get("send_sms_confirmation"),
+            "notice": notice_of(data),
         }
+
+
+def notice_of(data: dict) -> Notice:
+    """The comment, message and e-mail / SMS flags of a decision's input, as one value."""
+    return Notice(
+        comment=data.get("comment", ""),
+        message=data.get("message", ""),
+        send_email=data.get("send_email_confirmation"),
+        send_sms=data.get("send_sms_confirmation"),
+    )
 
 
 class EventOverridesInput(StrictSerializer):

@@ -269,9 +269,8 @@ class BookingViewSet(
         services.booking_update_contact(
             actor=actor_of(request),
             booking=booking,
-            customer=customer,
             client_updated_at=data.pop("client_booking_last_updated_at", None),
-            **data,
+            changes={**data, **({"customer": customer} if customer else {})},
         )
         return self._answer(booking)
 
@@ -313,10 +312,7 @@ class ChangeRequestViewSet(
         decided = service(
             actor=actor_of(self.request),
             change_request=change_request,
-            comment=values.get("comment", ""),
-            message=values.get("message", ""),
-            send_email=values.get("send_email_confirmation"),
-            send_sms=values.get("send_sms_confirmation"),
+            notice=s.notice_of(values),
             **extra,
         )
         return Response(s.ChangeRequestSerializer(decided).data)

@@ -1,34 +1,44 @@
-"""Every write to a booking goes through one of these functions, whichever door it comes in by."""
+"""Every write to a booking goes through one of these functions, whichever door it comes in by.
 
-from bookings.services.bookings import (
-    ContactIn,
-    CreatedBooking,
-    EventLineIn,
-    ProductLineIn,
-    SpaceLineIn,
-    booking_approve,
-    booking_arrive,
-    booking_cancel,
-    booking_create,
-    booking_deny,
-    booking_mark_no_show,
-    booking_release,
-    booking_seat,
-    booking_set_status,
-    booking_update_contact,
-    payment_record,
-)
+The modules: inputs (what a booking or line asks for), create, form_rules (what may be
+asked), decisions (approve, deny, cancel, status by name), front_desk, contact, payments,
+lines, change_requests, customers, catalogue (catalogue writes that protect bookings),
+common (lock, freshness, move, log, price, fit, notify).
+"""
+
 from bookings.services.change_requests import (
     change_request_approve,
     change_request_deny,
     change_request_submit,
     change_request_withdraw,
 )
+from bookings.services.common import Notice
+from bookings.services.contact import booking_update_contact
+from bookings.services.create import booking_create
 from bookings.services.customers import (
     CustomerIn,
     customer_delete,
     customer_find_or_create,
     customer_save,
+)
+from bookings.services.decisions import (
+    booking_approve,
+    booking_cancel,
+    booking_deny,
+    booking_set_status,
+)
+from bookings.services.front_desk import (
+    booking_arrive,
+    booking_mark_no_show,
+    booking_release,
+    booking_seat,
+)
+from bookings.services.inputs import (
+    ContactIn,
+    CreatedBooking,
+    EventLineIn,
+    ProductLineIn,
+    SpaceLineIn,
 )
 from bookings.services.lines import (
     SavedLine,
@@ -37,13 +47,16 @@ from bookings.services.lines import (
     product_line_save,
     space_line_save,
 )
+from bookings.services.payments import payment_record
 
 __all__ = [
     "ContactIn",
     "CreatedBooking",
     "CustomerIn",
     "EventLineIn",
+    "Notice",
     "ProductLineIn",
+    "SavedLine",
     "SpaceLineIn",
     "booking_approve",
     "booking_arrive",
@@ -55,17 +68,16 @@ __all__ = [
     "booking_seat",
     "booking_set_status",
     "booking_update_contact",
-    "customer_delete",
-    "customer_find_or_create",
-    "customer_save",
-    "payment_record",
-    "SavedLine",
     "change_request_approve",
     "change_request_deny",
     "change_request_submit",
     "change_request_withdraw",
+    "customer_delete",
+    "customer_find_or_create",
+    "customer_save",
     "event_line_save",
     "line_remove",
+    "payment_record",
     "product_line_save",
     "space_line_save",
 ]

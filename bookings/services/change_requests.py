@@ -32,15 +32,10 @@ from bookings.models import (
     Notification,
     SpaceBooking,
 )
-from bookings.services.bookings import (
-    cancel_booking,
-    check_form_policy,
-    preparation_minutes,
-    require_customer_may_cancel,
-)
 from bookings.services.common import (
     OPEN_STATUSES,
     Lines,
+    Notice,
     check_fit,
     follow_with_event,
     lock_booking,
@@ -50,6 +45,9 @@ from bookings.services.common import (
     withdraw_open_change_request,
     write_log,
 )
+from bookings.services.decisions import cancel_booking, require_customer_may_cancel
+from bookings.services.form_rules import check_form_policy
+from bookings.services.inputs import preparation_minutes
 from core.actors import Actor
 from core.errors import BookingClosed, ChangeRequestClosed
 from core.permissions import Action, require
@@ -391,7 +389,7 @@ def change_request_submit(
     if booking.status == BookingStatus.PENDING:
         # (A pending booking has no open request: its changes apply at once.)
         if is_cancellation:
-            if actor.kind == ActorKind.CUSTOMER:
+            if actor.is_customer:
                 require_customer_may_cancel(booking, actor)
             cancel_booking(booking, actor)
         else:
@@ -430,10 +428,12 @@ def _lock_request(change_request: ChangeRequest | int) -> tuple[ChangeRequest, B
     return ChangeRequest.objects.select_for_update().get(pk=pk), booking
 
 
-def _require_undecided(change_request: ChangeRequest, booking: Booking, name: str) -> None:
-    """Refuse to decide a request that was decided or withdrawn already, saying by whom and when."""
-    if can_proceed(getattr(change_request, name)):
+def _require_undecided(transition, booking: Booking) -> None:
+    """Refuse to decide a request that was decided or withdrawn already, saying by whom and
+    when. `transition` is the request's bound FSM method (`change_request.approve`)."""
+    if can_proceed(transition):
         return
+    change_request = transition.__self__
     decider = change_request.decided_by
     when = ""
     if change_request.decided_at:
@@ -447,28 +447,28 @@ def _require_undecided(change_request: ChangeRequest, booking: Booking, name: st
 
 
 def _record_decision(
-    change_request, booking, actor, action, kind, comment, message, send_email, send_sms
+    change_request: ChangeRequest,
+    booking: Booking,
+    actor: Actor,
+    *,
+    action: str,
+    kind: str,
+    notice: Notice,
 ) -> None:
     """Save who decided and why, log it and tell the customer (approve and deny alike)."""
     change_request.decided_by = actor.user
-    change_request.decision_comment, change_request.decision_message = comment, message
+    change_request.decision_comment = notice.comment
+    change_request.decision_message = notice.message
     change_request.save()
     write_log(
         booking,
         action,
         actor,
-        comment=comment,
-        message=message,
+        comment=notice.comment,
+        message=notice.message,
         data={"change_request": change_request.pk},
     )
-    notify_customer(
-        booking,
-        kind,
-        message=message,
-        change_request=change_request,
-        send_email=send_email,
-        send_sms=send_sms,
-    )
+    notify_customer(booking, kind, notice=notice, change_request=change_request)
 
 
 @transaction.atomic
@@ -477,10 +477,7 @@ def change_request_approve(
     actor: Actor,
     change_request: ChangeRequest | int,
     event_procedure: str = EventProcedure.CANCEL,
-    comment: str = "",
-    message: str = "",
-    send_email: bool | None = None,
-    send_sms: bool | None = None,
+    notice: Notice = Notice(),
 ) -> ChangeRequest:
     """Apply a pending request to its booking under the locks, or cancel it for a
     cancellation request (`event_procedure` for its Event). The request is checked again
@@ -488,7 +485,7 @@ def change_request_approve(
     both as they were. Notifies the customer."""
     change_request, booking = _lock_request(change_request)
     require(actor, Action.APPROVE, booking.organization)
-    _require_undecided(change_request, booking, "approve")
+    _require_undecided(change_request.approve, booking)
     if booking.status not in OPEN_STATUSES:
         raise BookingClosed(booking.status)
     if change_request.is_cancellation:
@@ -506,12 +503,9 @@ def change_request_approve(
         change_request,
         booking,
         actor,
-        LogEntry.Action.CHANGE_APPROVED,
-        Notification.Kind.CHANGE_APPROVED,
-        comment,
-        message,
-        send_email,
-        send_sms,
+        action=LogEntry.Action.CHANGE_APPROVED,
+        kind=Notification.Kind.CHANGE_APPROVED,
+        notice=notice,
     )
     return change_request
 
@@ -521,26 +515,20 @@ def change_request_deny(
     *,
     actor: Actor,
     change_request: ChangeRequest | int,
-    comment: str = "",
-    message: str = "",
-    send_email: bool | None = None,
-    send_sms: bool | None = None,
+    notice: Notice = Notice(),
 ) -> ChangeRequest:
     """Refuse a pending request; the booking stays as it was. Notifies the customer."""
     change_request, booking = _lock_request(change_request)
     require(actor, Action.APPROVE, booking.organization)
-    _require_undecided(change_request, booking, "deny")
+    _require_undecided(change_request.deny, booking)
     change_request.deny()
     _record_decision(
         change_request,
         booking,
         actor,
-        LogEntry.Action.CHANGE_DENIED,
-        Notification.Kind.CHANGE_DENIED,
-        comment,
-        message,
-        send_email,
-        send_sms,
+        action=LogEntry.Action.CHANGE_DENIED,
+        kind=Notification.Kind.CHANGE_DENIED,
+        notice=notice,
     )
     return change_request
 
@@ -550,7 +538,7 @@ def change_request_withdraw(*, actor: Actor, change_request: ChangeRequest | int
     """The requester (customer with the token, or staff) takes a pending request back."""
     change_request, booking = _lock_request(change_request)
     _may_ask(actor, booking)
-    _require_undecided(change_request, booking, "withdraw")
+    _require_undecided(change_request.withdraw, booking)
     change_request.withdraw()
     change_request.save()
     write_log(

@@ -1,6 +1,6 @@
 """What every booking service does the same way: lock, check freshness, log, price, check fit."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -74,11 +74,73 @@ def check_fresh(booking: Booking, seen: datetime | None) -> None:
         raise StaleBooking(seen=seen, current=booking.updated_at)
 
 
-def require_transition(booking: Booking, name: str, target: str) -> None:
-    if not can_proceed(getattr(booking, name)):
+@dataclass(frozen=True)
+class Notice:
+    """What goes with a decision: an internal comment (logged) and a message to the
+    customer (logged and sent), by e-mail and SMS as the flags say (None: the booking's)."""
+
+    comment: str = ""
+    message: str = ""
+    send_email: bool | None = None
+    send_sms: bool | None = None
+
+
+def require_transition(transition) -> None:
+    """Refuse a move the booking's status does not allow, listing the legal ones.
+
+    `transition` is the bound FSM method (`booking.approve`), as for django-fsm's can_proceed.
+    """
+    if not can_proceed(transition):
+        booking = transition.__self__
+        targets = {move.target for move in transition._django_fsm.transitions.values()}
         raise TransitionNotAllowed(
-            current=booking.status, requested=target, allowed=booking.allowed_next_statuses()
+            current=booking.status,
+            requested=targets.pop(),
+            allowed=booking.allowed_next_statuses(),
         )
+
+
+def sync_lines(booking: Booking) -> None:
+    """Copy what the lines mirror of their booking (capacity held, release time) to them.
+
+    The lines carry these for the availability queries and the database's exclusion
+    constraint; every service that moves a booking calls this after saving it.
+    """
+    booking.event_bookings.update(holds_capacity=booking.holds_capacity)
+    for line in [*booking.space_bookings.all(), *booking.inventory_bookings.all()]:
+        line.booking = booking
+        line.save(update_fields=["holds_capacity", "occupied_from", "occupied_until"])
+
+
+def move(
+    booking: Booking,
+    transition,
+    action: str,
+    actor: Actor,
+    *,
+    notice: Notice = Notice(),
+    data: dict | Callable[[Booking], dict] | None = None,
+    before_save: Callable[[Booking], None] | None = None,
+) -> None:
+    """Move a locked, checked booking with `transition`, save it, bring its lines in step
+    and log it. `before_save(booking)` runs after the move, before the save (the Event);
+    `data` for the log may be a function of the moved booking."""
+    require_transition(transition)
+    from_status = booking.status
+    transition()
+    if before_save is not None:
+        before_save(booking)
+    booking.save()
+    sync_lines(booking)
+    write_log(
+        booking,
+        action,
+        actor,
+        from_status=from_status,
+        comment=notice.comment,
+        message=notice.message,
+        data=data(booking) if callable(data) else data,
+    )
 
 
 def write_log(
@@ -247,9 +309,7 @@ def notify_customer(
     booking: Booking,
     kind: str,
     *,
-    message: str = "",
-    send_email: bool | None = None,
-    send_sms: bool | None = None,
+    notice: Notice = Notice(),
     change_request=None,
     manage_url: str = "",
 ) -> None:
@@ -258,8 +318,8 @@ def notify_customer(
         booking=booking,
         kind=kind,
         change_request=change_request,
-        message=message,
-        send_email=booking.notify_email if send_email is None else send_email,
-        send_sms=booking.notify_sms if send_sms is None else send_sms,
+        message=notice.message,
+        send_email=booking.notify_email if notice.send_email is None else notice.send_email,
+        send_sms=booking.notify_sms if notice.send_sms is None else notice.send_sms,
         manage_url=manage_url,
     )

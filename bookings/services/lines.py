@@ -18,14 +18,6 @@ from bookings.models import (
     LogEntry,
     SpaceBooking,
 )
-from bookings.services.bookings import (
-    EventLineIn,
-    ProductLineIn,
-    SpaceLineIn,
-    build_event_line,
-    build_product_line,
-    build_space_line,
-)
 from bookings.services.common import (
     OPEN_STATUSES,
     Lines,
@@ -36,6 +28,14 @@ from bookings.services.common import (
     price_lines,
     validate_line,
     write_log,
+)
+from bookings.services.inputs import (
+    EventLineIn,
+    ProductLineIn,
+    SpaceLineIn,
+    build_event_line,
+    build_product_line,
+    build_space_line,
 )
 from core.actors import Actor
 from core.errors import BookingClosed, PermissionDenied

@@ -16,6 +16,7 @@ from bookings.availability import (
     peak_load,
 )
 from bookings.models import EventBooking, InventoryBooking, SpaceBooking
+from bookings.services.common import sync_lines
 from core.times import in_venue_time
 from tests import factories as f
 
@@ -41,6 +42,7 @@ def held(space, start: str, end: str, *, places=1, setup=0, setdown=0):
     )
     line.booking.approve()
     line.booking.save()
+    sync_lines(line.booking)
     return line.booking
 
 
@@ -118,6 +120,7 @@ def test_pending_and_canceled_bookings_do_not_hold_the_space(room):
     canceled = held(room, "2030-03-04 10:00", "2030-03-04 12:00")
     canceled.cancel()
     canceled.save()
+    sync_lines(canceled)
     assert check_space_line(asking(room, "2030-03-04 10:00", "2030-03-04 12:00"), label="l") == []
 
 
@@ -241,6 +244,7 @@ def test_product_units_are_counted_at_their_peak():
         )
         booking.approve()
         booking.save()
+        sync_lines(booking)
     new = f.BookingFactory(venue=venue)
     # Peak is 2 (never 4): one more unit fits over 10–14, two do not.
     assert (
@@ -261,6 +265,7 @@ def test_event_tickets_stop_at_the_capacity_and_canceled_events_sell_none():
     sold = f.EventBookingFactory(event=event, quantity=4, booking__venue=event.venue)
     sold.booking.approve()
     sold.booking.save()
+    sync_lines(sold.booking)
     f.EventBookingFactory(event=event, quantity=3, booking__venue=event.venue)  # pending: not sold
     new = f.BookingFactory(venue=event.venue)
     assert check_event_line(EventBooking(booking=new, event=event, quantity=1), label="l") == []

@@ -70,7 +70,9 @@ def test_a_change_to_an_approved_booking_waits_beside_it(world):
     assert booking.notifications.filter(kind="change_received").exists()
 
     services.change_request_approve(
-        actor=world.actors["approver"], change_request=request, message="Enjoy the extra hour."
+        actor=world.actors["approver"],
+        change_request=request,
+        notice=services.Notice(message="Enjoy the extra hour."),
     )
     booking.refresh_from_db()
     request.refresh_from_db()
@@ -133,8 +135,7 @@ def test_a_denied_request_leaves_the_booking_as_it_was(world):
     services.change_request_deny(
         actor=world.actors["approver"],
         change_request=request,
-        comment="Too many",
-        message="We cannot seat 30.",
+        notice=services.Notice(comment="Too many", message="We cannot seat 30."),
     )
     request.refresh_from_db()
     assert (request.status, request.decision_message) == ("denied", "We cannot seat 30.")

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 
 from bookings.models import Booking, ChangeRequest, SpaceBooking
 from bookings.services.catalogue import space_save
+from bookings.services.common import sync_lines
 from core.actors import Actor
 from tests import factories as f
 from tests.factories import BASE_TIME
@@ -249,6 +250,7 @@ def approved_booking(space) -> Booking:
     booking = f.BookingFactory(venue=space.venue)
     booking.approve()
     booking.save()
+    sync_lines(booking)
     return booking
 
 
@@ -351,6 +353,7 @@ def test_a_released_booking_frees_its_space_from_the_release_time():
     with mock.patch("django.utils.timezone.now", return_value=at(11)):
         guests.release()
     guests.save()
+    sync_lines(guests)
     line.refresh_from_db()
     assert line.holds_capacity
     assert line.occupied_until == guests.released_at == at(11)

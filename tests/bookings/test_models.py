@@ -17,6 +17,7 @@ from bookings.models import (
     hash_manage_token,
 )
 from bookings.services.catalogue import space_save
+from bookings.services.common import sync_lines
 from core.actors import Actor
 from tests import factories as f
 
@@ -52,6 +53,7 @@ def test_only_the_hash_of_the_manage_token_is_stored():
     booking = f.BookingFactory()
     token = booking.issue_manage_token()
     booking.save()
+    sync_lines(booking)
     booking.refresh_from_db()
     assert len(token) >= 43  # 32 random bytes, url-safe base64
     assert token not in booking.manage_token_hash
@@ -79,9 +81,11 @@ def test_lines_hold_capacity_exactly_while_the_booking_does():
     assert held() == [False, False, False]
     booking.approve()
     booking.save()
+    sync_lines(booking)
     assert held() == [True, True, True]
     booking.cancel()
     booking.save()
+    sync_lines(booking)
     assert held() == [False, False, False]
 
 
@@ -100,6 +104,7 @@ def test_release_ends_the_occupied_interval_at_the_release_time():
     with mock.patch("django.utils.timezone.now", return_value=release_time):
         booking.release()
     booking.save()
+    sync_lines(booking)
     line.refresh_from_db()
     assert line.holds_capacity
     assert line.occupied_until == release_time
@@ -156,6 +161,7 @@ def test_release_also_frees_the_products_from_the_release_time():
     with mock.patch("django.utils.timezone.now", return_value=release_time):
         booking.release()
     booking.save()
+    sync_lines(booking)
     line.refresh_from_db()
     assert (line.holds_capacity, line.occupied_until) == (True, release_time)
 

@@ -247,8 +247,7 @@ def test_approve_holds_the_place_creates_the_event_logs_and_notifies(world):
         booking=booking,
         client_updated_at=booking.updated_at,
         event_fields={"title": "Board meeting", "is_public": True},
-        comment="ok",
-        message="See you there!",
+        notice=services.Notice(comment="ok", message="See you there!"),
     )
     booking.refresh_from_db()
     assert booking.status == "approved"
@@ -269,7 +268,9 @@ def test_approve_refuses_a_stale_booking_and_changes_nothing(world):
     booking = world.book()
     seen = booking.updated_at
     services.booking_update_contact(
-        actor=world.actors["manager"], booking=booking, contact_phone="+34 611 000 000"
+        actor=world.actors["manager"],
+        booking=booking,
+        changes={"contact_phone": "+34 611 000 000"},
     )
     with pytest.raises(StaleBooking):
         services.booking_approve(
@@ -329,9 +330,9 @@ def test_deny_logs_the_comment_and_sends_the_message(world):
     services.booking_deny(
         actor=world.actors["approver"],
         booking=booking,
-        comment="Double booked",
-        message="Sorry, that day is full.",
-        send_sms=True,
+        notice=services.Notice(
+            comment="Double booked", message="Sorry, that day is full.", send_sms=True
+        ),
     )
     booking.refresh_from_db()
     assert booking.status == "denied"
@@ -351,7 +352,11 @@ def test_deny_logs_the_comment_and_sends_the_message(world):
 
 def test_deny_without_e_mail_sends_none(world):
     booking = world.book()
-    services.booking_deny(actor=world.actors["approver"], booking=booking, send_email=False)
+    services.booking_deny(
+        actor=world.actors["approver"],
+        booking=booking,
+        notice=services.Notice(send_email=False),
+    )
     assert not booking.notifications.filter(kind="denied").exists()
 
 
@@ -363,7 +368,7 @@ def test_cancel_frees_the_place_and_handles_the_event(world, procedure, event_st
         actor=world.actors["approver"],
         booking=booking,
         event_procedure=procedure,
-        message="Canceled as agreed.",
+        notice=services.Notice(message="Canceled as agreed."),
     )
     booking.refresh_from_db()
     assert booking.status == "canceled"
@@ -481,8 +486,7 @@ def test_contact_details_change_alone_and_are_logged(world):
     services.booking_update_contact(
         actor=world.actors["front_desk"],
         booking=booking,
-        customer=other,
-        contact_email="pa@example.com",
+        changes={"customer": other, "contact_email": "pa@example.com"},
     )
     booking.refresh_from_db()
     assert (booking.customer, booking.contact_email) == (other, "pa@example.com")
@@ -495,7 +499,9 @@ def test_contact_details_change_alone_and_are_logged(world):
 def test_only_contact_fields_can_change_that_way(world):
     with pytest.raises(ValidationError) as refused:
         services.booking_update_contact(
-            actor=world.actors["manager"], booking=world.book(), internal_note="x"
+            actor=world.actors["manager"],
+            booking=world.book(),
+            changes={"internal_note": "x"},
         )
     assert "internal_note" in refused.value.message_dict
 
@@ -503,7 +509,9 @@ def test_only_contact_fields_can_change_that_way(world):
 def test_a_customer_of_another_organisation_is_refused(world):
     with pytest.raises(ValidationError) as refused:
         services.booking_update_contact(
-            actor=world.actors["manager"], booking=world.book(), customer=f.CustomerFactory()
+            actor=world.actors["manager"],
+            booking=world.book(),
+            changes={"customer": f.CustomerFactory()},
         )
     assert "customer" in refused.value.message_dict
 

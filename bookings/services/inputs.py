@@ -1,0 +1,180 @@
+"""What a booking or a line asks for (the services' input values) and how a line is built.
+
+CUSTOMER_CHOICES says which of these a customer may choose; everything else on a line
+is a staff matter.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from bookings.models import (
+    Booking,
+    EventBooking,
+    InventoryBooking,
+    SpaceBooking,
+)
+from core.times import in_venue_time
+from venues.models import (
+    Discount,
+    Event,
+    InventoryProduct,
+    Price,
+    Space,
+    SpaceLayout,
+    VatRate,
+)
+
+
+@dataclass
+class LinePriceIn:
+    """Price options every line accepts."""
+
+    discount: Discount | None = None
+    use_manual_price: bool = False
+    manual_price_gross: Decimal | None = None
+    manual_price_vat_rate: VatRate | None = None
+    exclude_vat: bool = False
+
+
+@dataclass
+class SpaceLineIn(LinePriceIn):
+    space: Space = None
+    starts_at: datetime = None
+    ends_at: datetime = None
+    places: int = 1
+    layout: SpaceLayout | None = None
+    name: str = ""
+    setup_minutes: int | None = None  # None: the layout's, else the space's default
+    setdown_minutes: int | None = None
+    expected_attendees: int | None = None
+    guaranteed_attendees: int | None = None
+    actual_attendees: int | None = None
+    signage: str = ""
+    show_signage: bool = False
+    overrides_opening_hours: bool = False
+
+
+@dataclass
+class EventLineIn(LinePriceIn):
+    event: Event = None
+    price: Price | None = None
+    quantity: int = 1
+
+
+@dataclass
+class ProductLineIn(LinePriceIn):
+    product: InventoryProduct = None
+    price: Price | None = None
+    units: int = 1
+    starts_at: datetime = None
+    ends_at: datetime = None
+
+
+@dataclass
+class ContactIn:
+    """The person to contact and how; blank fields fall back to the customer's."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass
+class CreatedBooking:
+    booking: Booking
+    manage_token: str  # shown once (confirmation page, API response, e-mail)
+    warnings: list[str] = field(default_factory=list)
+
+
+# What a customer (public form, manage link) may choose on a line. Every other field of a
+# line is a staff matter — prices, VAT, discounts by id, setup and setdown, opening-hours
+# overrides, attendee figures, signage — and must be left as it is by default.
+CUSTOMER_CHOICES = {
+    SpaceLineIn: frozenset({"space", "layout", "starts_at", "ends_at", "places", "name"}),
+    ProductLineIn: frozenset({"product", "units", "starts_at", "ends_at"}),
+}
+STAFF_ONLY = "Only staff can set this."
+
+
+def staff_only(field_name: str) -> ValidationError:
+    return ValidationError({field_name: ValidationError(STAFF_ONLY, code="staff_only")})
+
+
+def _price_fields(line_in: LinePriceIn) -> dict:
+    return {
+        "discount": line_in.discount,
+        "use_manual_price": line_in.use_manual_price,
+        "manual_price_gross": line_in.manual_price_gross,
+        "manual_price_vat_rate": line_in.manual_price_vat_rate,
+        "exclude_vat": line_in.exclude_vat,
+    }
+
+
+def preparation_minutes(space: Space, layout: SpaceLayout | None) -> tuple[int, int]:
+    """Setup and setdown minutes by default: the layout's where it has them, else the space's."""
+
+    def minutes(name: str) -> int:
+        own = getattr(layout, name) if layout is not None else None
+        return getattr(space, name) if own is None else own
+
+    return minutes("setup_minutes"), minutes("setdown_minutes")
+
+
+def build_space_line(booking: Booking, line_in: SpaceLineIn, *, prefix: str) -> SpaceBooking:
+    """An unsaved SpaceBooking with times read in the venue's zone and default setup times."""
+    tz = booking.venue.tzinfo
+    layout, space = line_in.layout, line_in.space
+    default_setup, default_setdown = preparation_minutes(space, layout)
+    setup, setdown = line_in.setup_minutes, line_in.setdown_minutes
+    return SpaceBooking(
+        booking=booking,
+        space=space,
+        layout=layout,
+        name=line_in.name,
+        starts_at=_time(line_in.starts_at, tz, f"{prefix}.starts_at"),
+        ends_at=_time(line_in.ends_at, tz, f"{prefix}.ends_at"),
+        setup_minutes=default_setup if setup is None else setup,
+        setdown_minutes=default_setdown if setdown is None else setdown,
+        places=line_in.places,
+        expected_attendees=line_in.expected_attendees,
+        guaranteed_attendees=line_in.guaranteed_attendees,
+        actual_attendees=line_in.actual_attendees,
+        signage=line_in.signage,
+        show_signage=line_in.show_signage,
+        overrides_opening_hours=line_in.overrides_opening_hours,
+        **_price_fields(line_in),
+    )
+
+
+def build_event_line(booking: Booking, line_in: EventLineIn) -> EventBooking:
+    return EventBooking(
+        booking=booking,
+        event=line_in.event,
+        price=line_in.price,
+        quantity=line_in.quantity,
+        **_price_fields(line_in),
+    )
+
+
+def build_product_line(
+    booking: Booking, line_in: ProductLineIn, *, prefix: str
+) -> InventoryBooking:
+    tz = booking.venue.tzinfo
+    return InventoryBooking(
+        booking=booking,
+        product=line_in.product,
+        price=line_in.price,
+        units=line_in.units,
+        starts_at=_time(line_in.starts_at, tz, f"{prefix}.starts_at"),
+        ends_at=_time(line_in.ends_at, tz, f"{prefix}.ends_at"),
+        **_price_fields(line_in),
+    )
+
+
+def _time(value: datetime | None, tz, field_name: str) -> datetime:
+    if value is None:
+        raise ValidationError({field_name: "This field is required."})
+    return in_venue_time(value, tz, field=field_name)
