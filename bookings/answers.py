@@ -2,8 +2,7 @@
 
 The public form, the staff pages and the API all pass what they received to
 `clean_answers()` and store what it returns in `Booking.answers` (or a change
-request's `changes["answers"]`); `answer_labels()` turns stored answers into text for
-e-mails and pages.
+request's `changes["answers"]`).
 
 Decisions every door shares:
 
@@ -261,24 +260,3 @@ def clean_answers(form: BookingForm, answers: dict, *, partial: bool = False) ->
     if errors:
         raise ValidationError(errors)
     return cleaned
-
-
-def answer_labels(form: BookingForm, answers: dict) -> list[tuple[str, str]]:
-    """(label, display text) of each stored answer, in form order, for e-mails and pages.
-
-    Unanswered fields and answers to fields since deleted are left out; a checkbox
-    reads Yes or No, multiple choices are joined with ", ".
-    """
-    rows = []
-    for field in form.custom_fields.all():
-        value = answers.get(field.key)
-        if _is_blank(value):
-            continue
-        if field.field_type == Type.CHECKBOX:
-            text = "Yes" if value is True else "No"
-        elif isinstance(value, list):
-            text = ", ".join(str(item) for item in value)
-        else:
-            text = str(value)
-        rows.append((field.label, text))
-    return rows

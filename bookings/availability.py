@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from bookings.models import EventBooking, InventoryBooking, SpaceBooking
-from core.errors import Conflict
+from core.errors import Conflict, ConflictReason
 from venues.models import Blockout, Event, InventoryProduct, OpeningHours, Space, Venue
 
 Interval = tuple[datetime, datetime]
@@ -51,13 +51,6 @@ def lock_resources(
             )
 
 
-def occupied_interval(line: SpaceBooking) -> Interval:
-    return (
-        line.starts_at - timedelta(minutes=line.setup_minutes),
-        line.ends_at + timedelta(minutes=line.setdown_minutes),
-    )
-
-
 def peak_load(loads: Sequence[Load], start: datetime, end: datetime) -> tuple[int, datetime]:
     """The highest sum of amounts held at one moment of [start, end), and that moment."""
     moments = sorted({start} | {load.starts_at for load in loads if start < load.starts_at < end})
@@ -86,14 +79,14 @@ def check_space_line(
     """
     space = line.space
     tz = space.venue.tzinfo
-    start, end = occupied_interval(line)
+    start, end = line.interval_with_setup()
     conflicts = []
 
     if line.places > space.capacity:
         conflicts.append(
             Conflict(
                 label,
-                "capacity",
+                ConflictReason.CAPACITY,
                 f"{space.name} holds {space.capacity} people; {line.places} asked for.",
                 line.starts_at,
                 line.ends_at,
@@ -103,7 +96,7 @@ def check_space_line(
         conflicts.append(
             Conflict(
                 label,
-                "layout_capacity",
+                ConflictReason.LAYOUT_CAPACITY,
                 f"The {line.layout.name} layout of {space.name} holds {line.layout.capacity} "
                 f"people; {line.places} asked for.",
                 line.starts_at,
@@ -114,7 +107,7 @@ def check_space_line(
         conflicts.append(
             Conflict(
                 label,
-                "blockout",
+                ConflictReason.BLOCKOUT,
                 f"{space.name} is blocked ({blockout.get_reason_display().lower()}) "
                 f"{span_text(blockout.starts_at, blockout.ends_at, tz)}.",
                 blockout.starts_at,
@@ -130,7 +123,7 @@ def check_space_line(
         conflicts.append(
             Conflict(
                 label,
-                "opening_hours",
+                ConflictReason.OPENING_HOURS,
                 f"{space.venue.name} is not open all of "
                 f"{span_text(line.starts_at, line.ends_at, tz)}.",
                 line.starts_at,
@@ -149,7 +142,7 @@ def check_space_line(
     ]
     for sibling in siblings:
         if sibling is not line and sibling.space_id == space.pk:
-            sibling_start, sibling_end = occupied_interval(sibling)
+            sibling_start, sibling_end = sibling.interval_with_setup()
             if sibling_start < end and start < sibling_end:
                 loads.append(Load(sibling_start, sibling_end, sibling.places, "this booking"))
 
@@ -158,7 +151,7 @@ def check_space_line(
             conflicts.append(
                 Conflict(
                     label,
-                    "space_taken",
+                    ConflictReason.SPACE_TAKEN,
                     f"{space.name} is taken by {load.reference} "
                     f"{span_text(load.starts_at, load.ends_at, tz)} (setup and setdown included).",
                     load.starts_at,
@@ -172,7 +165,7 @@ def check_space_line(
             conflicts.append(
                 Conflict(
                     label,
-                    "capacity",
+                    ConflictReason.CAPACITY,
                     f"{space.name} has {space.capacity - taken} of {space.capacity} places free "
                     f"at {timezone.localtime(at, tz):%Y-%m-%d %H:%M}; {line.places} asked for.",
                     line.starts_at,
@@ -217,7 +210,7 @@ def check_product_line(
     return [
         Conflict(
             label,
-            "product_units",
+            ConflictReason.PRODUCT_UNITS,
             f"{product.name}: {product.units_total - taken} of {product.units_total} free at "
             f"{timezone.localtime(at, tz):%Y-%m-%d %H:%M}; {line.units} asked for.",
             line.starts_at,
@@ -235,7 +228,7 @@ def check_event_line(
         return [
             Conflict(
                 label,
-                "event_canceled",
+                ConflictReason.EVENT_CANCELED,
                 f"{event.title} is canceled.",
                 event.starts_at,
                 event.ends_at,
@@ -253,7 +246,7 @@ def check_event_line(
     return [
         Conflict(
             label,
-            "event_capacity",
+            ConflictReason.EVENT_CAPACITY,
             f"{event.title}: {max(event.capacity - sold, 0)} of {event.capacity} tickets left; "
             f"{line.quantity} asked for.",
             event.starts_at,

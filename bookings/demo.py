@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import (
-    ActorKind,
     Booking,
     BookingSource,
     BookingStatus,
@@ -30,7 +29,7 @@ from bookings.models import (
 )
 from bookings.pricing import money
 from bookings.services.common import sync_lines
-from core.actors import Actor
+from core.actors import Actor, ActorKind
 from venues.models import (
     Blockout,
     BookingForm,

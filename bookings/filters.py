@@ -14,7 +14,7 @@ from bookings.models import (
     InventoryBooking,
     resolve_status,
 )
-from core.times import FIRST_YEAR, LAST_YEAR, local_day_bounds
+from core.times import MAX_ID, check_year, local_day_bounds
 from venues.models import (
     Blockout,
     BookingForm,
@@ -28,8 +28,6 @@ from venues.models import (
     Venue,
 )
 
-MAX_ID = 2**63 - 1  # the largest id a 64-bit database column holds
-
 
 class IdFilter(django_filters.NumberFilter):
     """A numeric id: a whole number from 1 to MAX_ID, else a 400 naming the filter."""
@@ -40,13 +38,6 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
-
-
-def validate_year(day) -> None:
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise ValidationError(
-            f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}.", code="out_of_range"
-        )
 
 
 class LocalDayFilter(django_filters.DateFilter):
@@ -65,7 +56,7 @@ class LocalDayFilter(django_filters.DateFilter):
     }
 
     def __init__(self, *args, venue_path: str = "venue", **kwargs):
-        kwargs.setdefault("validators", [validate_year])
+        kwargs.setdefault("validators", [check_year])
         super().__init__(*args, **kwargs)
         if self.lookup_expr not in self.SPANS:
             raise ValueError(f"LocalDayFilter cannot compare with {self.lookup_expr!r}.")

@@ -559,7 +559,11 @@ class SpaceBooking(BookingLine):
         """Set the mirrored fields and the occupied interval from the line and its booking."""
         self.holds_capacity = self.booking.holds_capacity
         self.exclusive_space = self.space.is_exclusive
-        self.occupied_from, self.occupied_until = self.held_interval(
+        self.occupied_from, self.occupied_until = self.held_interval(*self.interval_with_setup())
+
+    def interval_with_setup(self) -> tuple:
+        """[starts_at − setup, ends_at + setdown): the time the line needs the space."""
+        return (
             self.starts_at - timedelta(minutes=self.setup_minutes),
             self.ends_at + timedelta(minutes=self.setdown_minutes),
         )
@@ -696,10 +700,6 @@ class Payment(models.Model):
         kind = "Refund" if self.amount < 0 else "Payment"
         return f"{kind} of {abs(self.amount)} for {self.booking}"
 
-    @property
-    def is_refund(self) -> bool:
-        return self.amount < 0
-
 
 class LogEntry(models.Model):
     """One line of a booking's history; written in the same transaction as the change."""
@@ -724,7 +724,6 @@ class LogEntry(models.Model):
         CHANGE_DENIED = "change_denied", "Change request denied"
         CHANGE_WITHDRAWN = "change_withdrawn", "Change request withdrawn"
         OPENING_HOURS_OVERRIDDEN = "opening_hours_overridden", "Opening hours overridden"
-        NOTE = "note", "Note"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="log_entries")
     action = models.CharField(max_length=40, choices=Action.choices)

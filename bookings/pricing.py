@@ -61,15 +61,11 @@ class LinePrice:
     vat_rate: VatRate | None = None  # the rate used: the manual one with a manual price
 
 
-def discount_applies(discount: Discount, *, line_kind: str, on: date) -> bool:
-    """True when `discount` may be used on a line of `line_kind` ("spaces", "events",
-    "products") for the booking day `on`: active, valid_from <= on <= valid_until
-    (either may be empty), and meant for all lines or for this kind."""
-    return discount_refusal(discount, line_kind=line_kind, on=on) is None
-
-
 def discount_refusal(discount: Discount, *, line_kind: str, on: date) -> ValidationError | None:
-    """Why `discount` cannot be used, as an error on the "discount" field; None if it can."""
+    """Why `discount` cannot be used on a line of `line_kind` ("spaces", "events",
+    "products") for the booking day `on`, as an error on the "discount" field; None if it
+    can: active, valid_from <= on <= valid_until (either may be empty), and meant for all
+    lines or for this kind."""
     name = f'The discount "{discount.name}"'
     if not discount.is_active:
         message, code = f"{name} is not active.", "discount_inactive"

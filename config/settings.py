@@ -313,6 +313,9 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "bookings.models.BookingStatus",
         "ActorKindEnum": "core.actors.ActorKind",
         "EventStatusEnum": "venues.models.Event.Status",
+        "ErrorCodeEnum": "core.errors.ErrorCode",
+        "ConflictReasonEnum": "core.errors.ConflictReason",
+        "BlockoutReasonEnum": "venues.models.Blockout.Reason",
         "ValidationErrorEnum": f"{_ERROR_ENUMS}.ValidationErrorEnum.choices",
         "ClientErrorEnum": f"{_ERROR_ENUMS}.ClientErrorEnum.choices",
         "ServerErrorEnum": f"{_ERROR_ENUMS}.ServerErrorEnum.choices",
@@ -327,5 +330,6 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "core.api.errors.document_error_codes",
     ],
 }

@@ -7,23 +7,53 @@ forms and the API already understand.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import models
+
+
+class ErrorCode(models.TextChoices):
+    """The stable machine codes of the domain errors (the API's `errors[].code`)."""
+
+    BOOKING_ERROR = "booking_error", "A booking rule refused the change."
+    PERMISSION_DENIED = "permission_denied", "Your role, key scope or link does not allow this."
+    STALE_BOOKING = "stale_booking", "The booking changed after the version you saw."
+    TRANSITION_NOT_ALLOWED = "transition_not_allowed", "The status cannot move there from here."
+    CONFLICT = "conflict", "A line does not fit; `conflicts` says which and why."
+    BOOKING_CLOSED = "booking_closed", "The booking no longer changes."
+    CHANGE_REQUEST_CLOSED = "change_request_closed", "The change request was decided already."
+    CONCURRENT_CHANGE = "concurrent_change", "The booking changed while the request ran."
+    VENUE_IN_USE = "venue_in_use", "The venue has events, bookings or products."
+    CUSTOMER_HAS_BOOKINGS = "customer_has_bookings", "The customer has bookings."
+
+
+class ConflictReason(models.TextChoices):
+    """Why a line does not fit (the API's `conflicts[].reason`)."""
+
+    SPACE_TAKEN = "space_taken", "Another booking holds the space."
+    CAPACITY = "capacity", "The space has too few places left."
+    LAYOUT_CAPACITY = "layout_capacity", "The layout holds fewer people."
+    BLOCKOUT = "blockout", "The space is blocked out."
+    OPENING_HOURS = "opening_hours", "The venue is closed then."
+    PRODUCT_UNITS = "product_units", "Too few units of the product are left."
+    EVENT_CAPACITY = "event_capacity", "Too few tickets are left."
+    EVENT_CANCELED = "event_canceled", "The event is canceled."
+
 
 class BookingError(Exception):
     """Base of the domain errors; `code` is stable and machine-readable."""
 
-    code = "booking_error"
+    code = ErrorCode.BOOKING_ERROR
 
 
 class PermissionDenied(BookingError):
     """The actor may not do this (role, API-key scope or manage token)."""
 
-    code = "permission_denied"
+    code = ErrorCode.PERMISSION_DENIED
 
 
 class StaleBooking(BookingError):
     """The caller saw an older version of the booking; nothing was changed."""
 
-    code = "stale_booking"
+    code = ErrorCode.STALE_BOOKING
 
     def __init__(self, *, seen: datetime, current: datetime) -> None:
         super().__init__(
@@ -37,7 +67,7 @@ class StaleBooking(BookingError):
 class TransitionNotAllowed(BookingError):
     """The booking cannot move from its status to the one asked for."""
 
-    code = "transition_not_allowed"
+    code = ErrorCode.TRANSITION_NOT_ALLOWED
 
     def __init__(self, *, current: str, requested: str, allowed: list[str]) -> None:
         legal = ", ".join(allowed) or "none"
@@ -56,8 +86,7 @@ class Conflict:
     """Why one line does not fit: which line, what is in the way, and when."""
 
     line: str  # e.g. "space line 1 (Auditorium)"
-    reason: str  # space_taken | capacity | layout_capacity | blockout | opening_hours |
-    # product_units | event_capacity | event_canceled | inactive
+    reason: ConflictReason
     message: str
     starts_at: datetime | None = None
     ends_at: datetime | None = None
@@ -79,7 +108,7 @@ class Conflict:
 class BookingConflict(BookingError):
     """One or more lines do not fit; nothing was changed."""
 
-    code = "conflict"
+    code = ErrorCode.CONFLICT
 
     def __init__(self, conflicts: list[Conflict]) -> None:
         super().__init__("; ".join(conflict.message for conflict in conflicts))
@@ -89,7 +118,7 @@ class BookingConflict(BookingError):
 class BookingClosed(BookingError):
     """The booking no longer changes (denied, canceled, finished)."""
 
-    code = "booking_closed"
+    code = ErrorCode.BOOKING_CLOSED
 
     def __init__(self, status: str) -> None:
         super().__init__(f"A {status.replace('_', '-')} booking can no longer be changed.")
@@ -99,7 +128,7 @@ class BookingClosed(BookingError):
 class ChangeRequestClosed(BookingError):
     """The change request was decided or withdrawn already; nothing was changed."""
 
-    code = "change_request_closed"
+    code = ErrorCode.CHANGE_REQUEST_CLOSED
 
     def __init__(self, *, status: str, by: str = "", when: str = "") -> None:
         """`when` is the decision's time as the venue reads it, its zone named."""
@@ -111,8 +140,6 @@ class ChangeRequestClosed(BookingError):
 class InUse(BookingError):
     """The object is still referred to (a customer with bookings, a venue with events)."""
 
-    code = "in_use"
-
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: ErrorCode) -> None:
         super().__init__(message)
         self.code = code

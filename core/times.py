@@ -9,19 +9,21 @@ from django.core.exceptions import ValidationError
 # there, and setup minutes or a time-zone shift would carry a year-1 or year-9999 value
 # past what Python and the database can hold.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
+YEAR_OUT_OF_RANGE = f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}."
+
+# The largest id a 64-bit database column holds: ids beyond it are refused where they come in.
+MAX_ID = 2**63 - 1
 
 
-def check_year(value: date, field: str) -> None:
-    """Refuse a date or time outside FIRST_YEAR..LAST_YEAR, naming the field."""
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValidationError(
-            {
-                field: ValidationError(
-                    f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}.",
-                    code="out_of_range",
-                )
-            }
-        )
+def year_in_range(value: date) -> bool:
+    return FIRST_YEAR <= value.year <= LAST_YEAR
+
+
+def check_year(value: date, field: str | None = None) -> None:
+    """Refuse a date or time outside FIRST_YEAR..LAST_YEAR, naming the field if given."""
+    if not year_in_range(value):
+        error = ValidationError(YEAR_OUT_OF_RANGE, code="out_of_range")
+        raise ValidationError({field: error}) if field else error
 
 
 def in_venue_time(value: datetime, tz: ZoneInfo, *, field: str = "starts_at") -> datetime:

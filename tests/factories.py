@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
 from bookings import models as bookings
+from core.actors import ActorKind
 from venues import models as venues
 
 BASE_TIME = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)  # a Monday
@@ -242,7 +243,7 @@ class LogEntryFactory(DjangoModelFactory):
 
     booking = factory.SubFactory(BookingFactory)
     action = bookings.LogEntry.Action.CREATED
-    actor_kind = bookings.ActorKind.SYSTEM
+    actor_kind = ActorKind.SYSTEM
 
 
 class ChangeRequestFactory(DjangoModelFactory):
@@ -250,7 +251,7 @@ class ChangeRequestFactory(DjangoModelFactory):
         model = bookings.ChangeRequest
 
     booking = factory.SubFactory(BookingFactory)
-    submitted_by_kind = bookings.ActorKind.CUSTOMER
+    submitted_by_kind = ActorKind.CUSTOMER
     changes = factory.LazyFunction(lambda: {"contact": {"phone": "+34 600 000 000"}})
 
 

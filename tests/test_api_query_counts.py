@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from api.urls import router
-from bookings import models as bookings
+from core.actors import ActorKind
 from tests import factories as f
 from venues.models import Membership, OrganizationAPIKey
 
@@ -44,7 +44,7 @@ class Tenant:
         f.PaymentFactory(
             booking=booking, payment_type=f.PaymentTypeFactory(organization=self.organization)
         )
-        f.LogEntryFactory(booking=booking, user=self.staff, actor_kind=bookings.ActorKind.USER)
+        f.LogEntryFactory(booking=booking, user=self.staff, actor_kind=ActorKind.USER)
         booking.compute_span()
         booking.save()
         return booking
@@ -97,7 +97,7 @@ MAKERS = {
         booking=t.booking, payment_type=f.PaymentTypeFactory(organization=t.organization)
     ),
     "bookings/{booking}/log": lambda t, n: f.LogEntryFactory(
-        booking=t.booking, user=t.staff, actor_kind=bookings.ActorKind.USER
+        booking=t.booking, user=t.staff, actor_kind=ActorKind.USER
     ),
 }
 

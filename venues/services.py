@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 
 from core.actors import Actor
-from core.errors import InUse
+from core.errors import ErrorCode, InUse
 from core.permissions import Action, require
 from venues.models import Venue
 
@@ -82,5 +82,5 @@ def venue_delete(*, actor: Actor, venue: Venue) -> None:
     except ProtectedError:
         raise InUse(
             "The venue has events, bookings or products; deactivate it instead.",
-            code="venue_in_use",
+            code=ErrorCode.VENUE_IN_USE,
         ) from None

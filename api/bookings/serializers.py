@@ -27,7 +27,8 @@ from bookings.services.inputs import (
     ProductLineIn,
     SpaceLineIn,
 )
-from core.times import FIRST_YEAR, LAST_YEAR
+from core.errors import ConflictReason, ErrorCode
+from core.times import MAX_ID, YEAR_OUT_OF_RANGE, year_in_range
 from venues.models import Event
 
 
@@ -36,20 +37,18 @@ class IdField(serializers.IntegerField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
 
 
 class TimeField(serializers.DateTimeField):
     """An ISO 8601 time in the years the system books (core.times.FIRST_YEAR..LAST_YEAR)."""
 
-    default_error_messages = {
-        "out_of_range": f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}."
-    }
+    default_error_messages = {"out_of_range": YEAR_OUT_OF_RANGE}
 
     def check_year(self, value):
         # Before any time-zone shift, which could carry year 1 or 9999 out of range.
-        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        if not year_in_range(value):
             self.fail("out_of_range")
 
     def enforce_timezone(self, value):
@@ -292,9 +291,13 @@ class ErrorSerializer(serializers.Serializer):
     attr = serializers.CharField(allow_null=True)
 
 
+class DomainErrorSerializer(ErrorSerializer):
+    code = serializers.ChoiceField(choices=ErrorCode.choices)
+
+
 class ConflictSerializer(serializers.Serializer):
     line = serializers.CharField()
-    reason = serializers.CharField()
+    reason = serializers.ChoiceField(choices=ConflictReason.choices)
     message = serializers.CharField()
     starts_at = serializers.DateTimeField(allow_null=True)
     ends_at = serializers.DateTimeField(allow_null=True)
@@ -306,7 +309,7 @@ class ConflictErrorResponseSerializer(serializers.Serializer):
     """409: a conflict (with `conflicts`), an illegal move (with `allowed`), a stale write."""
 
     type = serializers.ChoiceField(choices=["client_error"])
-    errors = ErrorSerializer(many=True)
+    errors = DomainErrorSerializer(many=True)
     conflicts = ConflictSerializer(many=True, required=False)
     current = serializers.CharField(required=False)
     allowed = serializers.ListField(child=serializers.CharField(), required=False)

@@ -23,7 +23,6 @@ from django_fsm import can_proceed
 from bookings.answers import clean_answers
 from bookings.models import (
     MAX_PLACES,
-    ActorKind,
     Booking,
     BookingStatus,
     ChangeRequest,
@@ -48,11 +47,11 @@ from bookings.services.common import (
 from bookings.services.decisions import cancel_booking, require_customer_may_cancel
 from bookings.services.form_rules import check_form_policy
 from bookings.services.inputs import preparation_minutes
-from core.actors import Actor
+from core.actors import Actor, ActorKind
 from core.errors import BookingClosed, ChangeRequestClosed
 from core.permissions import Action, require
 from core.sanitize import forbidden_character, sanitize_note
-from core.times import in_venue_time
+from core.times import MAX_ID, in_venue_time
 from venues.models import SpaceLayout
 
 CONTACT_KEYS = ("contact_name", "contact_email", "contact_phone")
@@ -106,7 +105,7 @@ def _whole_number(value, field: str, *, low: int, high: int) -> int:
 
 
 def _id(value, field: str) -> int:
-    return _whole_number(value, field, low=1, high=2**63 - 1)
+    return _whole_number(value, field, low=1, high=MAX_ID)
 
 
 def normalize_changes(booking: Booking, changes: dict, *, actor: Actor) -> dict:

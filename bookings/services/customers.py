@@ -10,7 +10,7 @@ from django.db.models import ProtectedError
 
 from bookings.models import Customer
 from core.actors import Actor
-from core.errors import InUse
+from core.errors import ErrorCode, InUse
 from core.permissions import Action, require
 from venues.models import Organization
 
@@ -100,7 +100,7 @@ def customer_delete(*, actor: Actor, customer: Customer) -> None:
     """Delete a customer without bookings; one with bookings stays (its history is kept)."""
     require(actor, Action.WRITE, customer.organization)
     refusal = InUse(
-        "The customer has bookings and cannot be deleted.", code="customer_has_bookings"
+        "The customer has bookings and cannot be deleted.", code=ErrorCode.CUSTOMER_HAS_BOOKINGS
     )
     if customer.bookings.exists():
         raise refusal

@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from bookings.availability import is_open, occupied_interval
+from bookings.availability import is_open
 from bookings.models import (
-    ActorKind,
     Booking,
     BookingStatus,
     EventBooking,
@@ -85,7 +84,7 @@ def _save(actor: Actor, booking: Booking, kind: str, new_line, line_id: int | No
         raise ValidationError(
             {f"line.{name}": messages for name, messages in error.message_dict.items()}
         ) from None
-    if kind == "space" and new_line.overrides_opening_hours and actor.kind == ActorKind.CUSTOMER:
+    if kind == "space" and new_line.overrides_opening_hours and actor.is_customer:
         raise PermissionDenied("Only staff may book outside the opening hours.")
 
     price_lines(booking, lines)
@@ -101,10 +100,11 @@ def _save(actor: Actor, booking: Booking, kind: str, new_line, line_id: int | No
     write_log(booking, action, actor, data={"kind": kind, "line": new_line.pk, "changes": changes})
     warnings = []
     if kind == "space":
-        warnings = _space_warnings(booking, new_line)
-        if new_line.overrides_opening_hours and not is_open(
+        outside_hours = new_line.overrides_opening_hours and not is_open(
             new_line.space.venue, new_line.starts_at, new_line.ends_at
-        ):
+        )
+        warnings = _space_warnings(booking, new_line, outside_hours=outside_hours)
+        if outside_hours:
             write_log(
                 booking, LogEntry.Action.OPENING_HOURS_OVERRIDDEN, actor, data={"line": new_line.pk}
             )
@@ -130,10 +130,10 @@ def _plain(value):
     return value if isinstance(value, int | bool | str | type(None)) else str(value)
 
 
-def _space_warnings(booking: Booking, line: SpaceBooking) -> list[str]:
+def _space_warnings(booking: Booking, line: SpaceBooking, *, outside_hours: bool) -> list[str]:
     """What does not block but staff should know: competing requests, overridden hours."""
     warnings = []
-    start, end = occupied_interval(line)
+    start, end = line.interval_with_setup()
     competing = (
         SpaceBooking.objects.filter(
             space=line.space,
@@ -149,7 +149,7 @@ def _space_warnings(booking: Booking, line: SpaceBooking) -> list[str]:
         warnings.append(
             f"Pending requests compete for {line.space.name} then: {', '.join(sorted(competing))}."
         )
-    if line.overrides_opening_hours and not is_open(line.space.venue, line.starts_at, line.ends_at):
+    if outside_hours:
         warnings.append(f"Outside the opening hours of {line.space.venue.name} (overridden).")
     return warnings
 

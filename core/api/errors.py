@@ -54,7 +54,7 @@ def _as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, ConcurrentTransition):
         return DomainError(
             status_code=status.HTTP_409_CONFLICT,
-            code="concurrent_change",
+            code=errors.ErrorCode.CONCURRENT_CHANGE,
             detail="The booking changed while this request ran. Reload it and try again.",
         )
     if isinstance(exc, errors.PermissionDenied):
@@ -122,3 +122,20 @@ class AutoSchema(openapi.AutoSchema):
     def _should_add_validation_error_response(self) -> bool:
         # Query parameters are validated too (availability ranges, dates), not only bodies.
         return True
+
+
+def document_error_codes(result, generator, request, public):
+    """drf-spectacular hook: list the domain error codes and conflict reasons in the docs."""
+    rows = "\n".join(f"| `{code.value}` | {code.label} |" for code in errors.ErrorCode)
+    reasons = "\n".join(
+        f"| `{reason.value}` | {reason.label} |" for reason in errors.ConflictReason
+    )
+    result["info"]["description"] += (
+        '\n\n## Errors\n\nEvery error answers `{"type", "errors": [{"code", "detail", '
+        '"attr"}]}`; `attr` names the field by its path (`spaces.0.starts_at`). Besides '
+        "the validation codes of each field, the domain's codes are:\n\n"
+        f"| code | meaning |\n|---|---|\n{rows}\n\n"
+        "A `conflict` (409) lists `conflicts`: the line, the reason, the other booking "
+        f"or blockout, and the times. Reasons:\n\n| reason | meaning |\n|---|---|\n{reasons}\n"
+    )
+    return result

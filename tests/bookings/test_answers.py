@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from bookings.answers import answer_labels, clean_answers
+from bookings.answers import clean_answers
 from tests import factories as f
 from venues.models import CustomField
 
@@ -449,35 +449,3 @@ def test_a_checkbox_refuses_anything_else(value):
 
 
 # Display
-
-
-def test_answer_labels_give_display_text_in_form_order():
-    form = f.BookingFormFactory()
-    make_field(Type.MULTI_CHOICE, form=form, label="Diets", key="diets", position=3)
-    make_field(Type.CHECKBOX, form=form, label="Terms accepted", key="terms", position=2)
-    make_field(Type.CHECKBOX, form=form, label="Newsletter", key="news", position=4)
-    make_field(Type.NUMBER, form=form, label="Budget", key="budget", position=1)
-    make_field(Type.DATE, form=form, label="Arrival", key="arrival", position=0)
-    make_field(form=form, label="Company", key="company", position=5)
-    answers = clean_answers(
-        form,
-        {
-            "diets": ["Vegan", "Vegetarian"],
-            "terms": "on",
-            "budget": "250.50",
-            "arrival": "2030-03-04",
-        },
-    )
-    assert answer_labels(form, answers) == [
-        ("Arrival", "2030-03-04"),
-        ("Budget", "250.5"),
-        ("Terms accepted", "Yes"),
-        ("Diets", "Vegetarian, Vegan"),
-        ("Newsletter", "No"),
-    ]
-
-
-def test_answer_labels_skip_answers_to_fields_no_longer_on_the_form():
-    field = make_field(label="Company")
-    rows = answer_labels(field.form, {field.key: "Acme", "removed_question": "old answer"})
-    assert rows == [("Company", "Acme")]

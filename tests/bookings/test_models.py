@@ -89,6 +89,15 @@ def test_lines_hold_capacity_exactly_while_the_booking_does():
     assert held() == [False, False, False]
 
 
+def test_saving_a_booking_writes_no_other_row():
+    booking = f.BookingFactory()
+    line = f.SpaceBookingFactory(booking=booking)
+    booking.approve()
+    booking.save()
+    line.refresh_from_db()
+    assert line.holds_capacity is False  # the services bring lines in step, explicitly
+
+
 def test_occupied_interval_includes_setup_and_setdown():
     line = f.SpaceBookingFactory(setup_minutes=45, setdown_minutes=30)
     assert line.occupied_from == line.starts_at - timedelta(minutes=45)

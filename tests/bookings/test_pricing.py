@@ -15,7 +15,7 @@ from bookings.pricing import (
     apply_line_price,
     apply_totals,
     booking_totals,
-    discount_applies,
+    discount_refusal,
     money,
     price_event_line,
     price_line,
@@ -243,7 +243,7 @@ def test_a_discount_that_does_not_apply_is_refused_naming_the_discount(
 ):
     refused = discount(kind="percent", value=Decimal(10), **fields)
 
-    assert not discount_applies(refused, line_kind=line_kind, on=ON)
+    assert discount_refusal(refused, line_kind=line_kind, on=ON) is not None
     with pytest.raises(ValidationError) as error:
         price_line(
             unit_price_gross=Decimal("10.00"),
@@ -267,7 +267,7 @@ def test_a_discount_that_does_not_apply_is_refused_naming_the_discount(
     ],
 )
 def test_a_discount_applies_within_its_dates_to_its_kind_of_line(fields, line_kind):
-    assert discount_applies(discount(**fields), line_kind=line_kind, on=ON)
+    assert discount_refusal(discount(**fields), line_kind=line_kind, on=ON) is None
 
 
 # -- lines of a booking ---------------------------------------------------------------------
