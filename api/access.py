@@ -68,10 +68,6 @@ def organizations_of(request) -> QuerySet[Organization]:
     return organization_list(actor=actor_of(request))
 
 
-def scoped(queryset: QuerySet, request, path: str = "organization") -> QuerySet:
-    return queryset.filter(**{f"{path}__in": organizations_of(request)})
-
-
 class HasRight(permissions.BasePermission):
     """The caller holds the right the action needs (view for reads, write for changes).
 
