@@ -1,8 +1,9 @@
 """Who calls the API (an organisation's API key or a staff session) and what they may do.
 
 Authentication turns the `X-Api-Key` header into the key (only its hash is stored);
-`actor_of()` gives the services the same Actor whichever way the caller came in.
-Every queryset is limited to `organizations_of()`: an object of another organisation
+`actor_of()` gives the services the same Actor whichever way the caller came in, and
+`organizations_of()` the organisations that Actor may see (venues.selectors). Every view
+reads through the selectors with those organisations: an object of another organisation
 is a 404, never a 403 that would confirm it exists.
 """
 
@@ -14,6 +15,7 @@ from rest_framework import authentication, exceptions, permissions
 from core.actors import Actor
 from core.permissions import Action, may
 from venues.models import Organization, OrganizationAPIKey
+from venues.selectors import organization_list
 
 API_KEY_HEADER = "HTTP_X_API_KEY"
 
@@ -53,6 +55,7 @@ class APIKeyScheme(OpenApiAuthenticationExtension):
 
 
 def actor_of(request) -> Actor:
+    """The caller as an Actor: the API key, the staff user of the session, or a customer."""
     if isinstance(request.auth, OrganizationAPIKey):
         return Actor.api(request.auth)
     if request.user.is_authenticated:
@@ -62,18 +65,7 @@ def actor_of(request) -> Actor:
 
 def organizations_of(request) -> QuerySet[Organization]:
     """The organisations whose data the caller may see."""
-    if isinstance(request.auth, OrganizationAPIKey):
-        return Organization.objects.filter(pk=request.auth.organization_id)
-    user = request.user
-    if user.is_authenticated and user.is_active and user.is_staff:
-        if user.is_superuser:
-            return Organization.objects.all()
-        return Organization.objects.filter(memberships__user=user)
-    return Organization.objects.none()
-
-
-def scoped(queryset: QuerySet, request, path: str = "organization") -> QuerySet:
-    return queryset.filter(**{f"{path}__in": organizations_of(request)})
+    return organization_list(actor=actor_of(request))
 
 
 class HasRight(permissions.BasePermission):

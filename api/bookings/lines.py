@@ -6,14 +6,13 @@ from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from api.access import actor_of, scoped
+from api.access import actor_of, organizations_of
 from api.bookings import inputs
 from api.bookings import serializers as s
 from api.bookings.idempotency import idempotent
 from api.bookings.views import CONFLICT, create_booking
-from bookings import services
+from bookings import selectors, services
 from bookings.filters import EventBookingFilter, InventoryBookingFilter
-from bookings.models import EventBooking, InventoryBooking
 from core.permissions import Action
 
 
@@ -28,6 +27,7 @@ class LineViewSet(
     lookup_value_regex = "[0-9]+"
     rights = {"create": Action.WRITE, "update": Action.WRITE}
     lines_field: str  # the BookingCreateInput list this resource creates
+    line_list = None  # the selector of these lines
     update_input: type
     save_line = None
 
@@ -35,8 +35,7 @@ class LineViewSet(
         return line.booking.organization
 
     def get_queryset(self):
-        queryset = self.queryset.select_related("booking").order_by("-booking__starts_at", "-id")
-        return scoped(queryset, self.request, "booking__organization")
+        return self.line_list(organizations=organizations_of(self.request))
 
     @idempotent
     def create(self, request, *args, **kwargs):
@@ -80,7 +79,7 @@ class LineViewSet(
 class EventBookingViewSet(LineViewSet):
     """Event tickets of the caller's bookings (filters: event, customer, booking statuses)."""
 
-    queryset = EventBooking.objects.select_related("event", "price")
+    line_list = staticmethod(selectors.event_booking_list)
     serializer_class = s.EventBookingResourceSerializer
     filterset_class = EventBookingFilter
     lines_field = "events"
@@ -105,7 +104,7 @@ class InventoryBookingViewSet(LineViewSet):
     """Inventory products of the caller's bookings (search by customer or product name;
     filters: product, customer, booking statuses, start dates in the venue's day)."""
 
-    queryset = InventoryBooking.objects.select_related("product", "price")
+    line_list = staticmethod(selectors.inventory_booking_list)
     serializer_class = s.ProductBookingResourceSerializer
     filterset_class = InventoryBookingFilter
     lines_field = "inventory_products"

@@ -1,29 +1,23 @@
 """Booking endpoints: thin views that validate input, call one service and present the result."""
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from api.access import actor_of, organizations_of, scoped
+from api.access import actor_of, organizations_of
 from api.bookings import inputs
 from api.bookings import serializers as s
 from api.bookings.idempotency import idempotent
-from bookings import services
+from bookings import selectors, services
 from bookings.filters import BookingFilter, ChangeRequestFilter
-from bookings.models import Booking, BookingSource, ChangeRequest, Customer, LogEntry
+from bookings.models import Booking, BookingSource
 from core.permissions import Action
-from venues.models import Organization, OrganizationAPIKey, PaymentType, Venue
+from venues.models import Organization, OrganizationAPIKey
+from venues.selectors import payment_type_list, venue_list
 
 CONFLICT = s.ConflictErrorResponseSerializer
-BOOKING_LIST = Booking.objects.select_related(
-    "customer", "event", "organization", "venue"
-).prefetch_related("space_bookings", "event_bookings", "inventory_bookings", "payments")
-BOOKING_DETAIL = BOOKING_LIST.prefetch_related(
-    Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key"))
-)
 
 
 def organization_for_new_booking(request, data: dict) -> Organization:
@@ -33,11 +27,12 @@ def organization_for_new_booking(request, data: dict) -> Organization:
         return request.auth.organization
     organizations = organizations_of(request)
     venue_id = data.get("venue_id")
+    venues = venue_list(organizations=organizations)
     if venue_id is None and data.get("spaces"):
-        first = Venue.objects.filter(spaces=data["spaces"][0]["space_id"]).first()
+        first = venues.filter(spaces=data["spaces"][0]["space_id"]).first()
         venue_id = first.pk if first else None
     if venue_id is not None:
-        venue = Venue.objects.filter(pk=venue_id, organization__in=organizations).first()
+        venue = venues.filter(pk=venue_id).first()
         if venue is None:
             raise ValidationError({"venue_id": ["No such venue."]})
         return venue.organization
@@ -55,7 +50,9 @@ def create_booking(request, data: dict) -> Response:
             source=source,
             **inputs.booking_arguments(data, organization_for_new_booking(request, data)),
         )
-    booking = scoped(BOOKING_DETAIL, request).get(pk=created.booking.pk)
+    booking = selectors.booking_get(
+        organizations=organizations_of(request), booking_id=created.booking.pk
+    )
     body = s.BookingDetailSerializer(booking).data
     body["manage_token"] = created.manage_token
     return Response(body, status=201)
@@ -85,8 +82,13 @@ class BookingViewSet(
     }
 
     def get_queryset(self):
-        queryset = BOOKING_LIST if self.action == "list" else BOOKING_DETAIL
-        return scoped(queryset.order_by("-starts_at", "-id"), self.request)
+        organizations = organizations_of(self.request)
+        if self.action == "list":
+            return selectors.booking_list(organizations=organizations)
+        if self.action in {"payments", "log"}:
+            # Only the booking itself: its payments or log come from their own selector.
+            return selectors.booking_summary_list(organizations=organizations)
+        return selectors.booking_detail_list(organizations=organizations)
 
     def get_serializer_class(self):
         return s.BookingSerializer if self.action == "list" else s.BookingDetailSerializer
@@ -159,14 +161,19 @@ class BookingViewSet(
         """The booking's payments; POST records a payment (or, negative, a refund)."""
         booking = self.get_object()
         if request.method == "GET":
-            return Response(s.PaymentSerializer(booking.payments.all(), many=True).data)
+            payments = selectors.payment_list(
+                organizations=organizations_of(request), booking=booking
+            )
+            return Response(s.PaymentSerializer(payments, many=True).data)
         data = self._input(s.PaymentInput).validated_data
         payment = services.payment_record(
             actor=actor_of(request),
             booking=booking,
             amount=data["amount"],
             payment_type=inputs.pick(
-                PaymentType.objects.filter(organization=booking.organization),
+                payment_type_list(organizations=organizations_of(request)).filter(
+                    organization=booking.organization
+                ),
                 data.get("payment_type_id"),
                 "payment_type_id",
             ),
@@ -260,7 +267,7 @@ class BookingViewSet(
         customer = None
         if "customer_id" in data:
             customer = (
-                scoped(Customer.objects.all(), request)
+                selectors.customer_list(organizations=organizations_of(request))
                 .filter(pk=data.pop("customer_id"), organization=booking.organization)
                 .first()
             )
@@ -279,7 +286,8 @@ class BookingViewSet(
     def log(self, request, pk=None):
         """The booking's history, oldest first."""
         booking = self.get_object()
-        return Response(s.LogEntrySerializer(booking.log_entries.all(), many=True).data)
+        entries = selectors.log_entry_list(organizations=organizations_of(request), booking=booking)
+        return Response(s.LogEntrySerializer(entries, many=True).data)
 
 
 class ChangeRequestViewSet(
@@ -293,8 +301,7 @@ class ChangeRequestViewSet(
     rights = {"approve": Action.APPROVE, "deny": Action.APPROVE}
 
     def get_queryset(self):
-        queryset = ChangeRequest.objects.select_related("booking").order_by("created_at", "id")
-        return scoped(queryset, self.request, "booking__organization")
+        return selectors.change_request_list(organizations=organizations_of(self.request))
 
     def organization_of(self, change_request):
         return change_request.booking.organization

@@ -2,24 +2,25 @@
 
 Also products, prices, VAT rates, discounts, payment types, booking forms and customers.
 
-Every queryset is scoped to the caller's organisations, so another organisation's id is
-a 404. Views read the input, find the related objects within that scope and put naive
-times in the venue's zone; the services in venues/services.py and bookings/services
-check the rights and the rules and save.
+Every read comes from a selector (venues/selectors.py, bookings/selectors.py) given the
+caller's organisations, so another organisation's id is a 404. Views read the input, find
+the related objects within that scope and put naive times in the venue's zone; the
+services in venues/services.py and bookings/services check the rights and the rules and
+save.
 """
 
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Model, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.access import actor_of, organizations_of, scoped
+from api.access import actor_of, organizations_of
 from api.bookings.inputs import errors_named_as_input
 from api.bookings.serializers import ConflictErrorResponseSerializer
 from api.catalogue import serializers as s
+from bookings import selectors as booking_selectors
 from bookings import services as booking_services
-from bookings.availability import Load, free_windows, peak_load
 from bookings.filters import (
     BlockoutFilter,
     BookingFormFilter,
@@ -33,26 +34,12 @@ from bookings.filters import (
     VatRateFilter,
     VenueFilter,
 )
-from bookings.models import Customer, InventoryBooking
+from bookings.models import Customer
 from bookings.services import catalogue as catalogue_services
 from core.permissions import Action
 from core.times import in_venue_time
-from venues import services
-from venues.models import (
-    Blockout,
-    BookingForm,
-    CustomField,
-    Discount,
-    Event,
-    InventoryProduct,
-    Organization,
-    OrganizationAPIKey,
-    PaymentType,
-    Price,
-    Space,
-    VatRate,
-    Venue,
-)
+from venues import selectors, services
+from venues.models import Blockout, Event, Organization, OrganizationAPIKey, Venue
 
 MANAGE_CATALOGUE = {
     "create": Action.MANAGE,
@@ -102,13 +89,12 @@ def keep_organization(instance: Model, data: dict) -> None:
 
 
 class CatalogueViewSet(viewsets.GenericViewSet):
-    """Numeric ids; querysets scoped to the caller's organisations through `organization_path`."""
+    """Numeric ids; each viewset reads through its selector given the caller's organisations."""
 
     lookup_value_regex = "[0-9]+"
-    organization_path = "organization"
 
-    def scope(self, queryset: QuerySet) -> QuerySet:
-        return scoped(queryset, self.request, self.organization_path)
+    def organizations(self) -> QuerySet[Organization]:
+        return organizations_of(self.request)
 
     def check_permissions(self, request) -> None:
         # On a detail route the object's own organisation decides, once the scoped lookup
@@ -148,7 +134,7 @@ class VenueViewSet(CatalogueViewSet, viewsets.ModelViewSet):
     rights = MANAGE_CATALOGUE
 
     def get_queryset(self):
-        return self.scope(Venue.objects.select_related("organization"))
+        return selectors.venue_list(organizations=self.organizations())
 
     def create(self, request, *args, **kwargs):
         data = self._input(s.VenueInput)
@@ -178,12 +164,9 @@ class SpaceViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = s.SpaceSerializer
     filterset_class = SpaceFilter
-    organization_path = "venue__organization"
 
     def get_queryset(self):
-        return self.scope(
-            Space.objects.select_related("venue__organization").prefetch_related("layouts")
-        )
+        return selectors.space_list(organizations=self.organizations())
 
     def organization_of(self, obj) -> Organization:
         return obj.venue.organization
@@ -202,12 +185,12 @@ class SpaceViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
         )
         query.is_valid(raise_exception=True)
         asked = query.validated_data
-        start, end = asked["start"], asked["end"]
-        windows = free_windows(
-            space, start, end, places=asked["places"], granularity=asked["granularity"]
-        )
-        blockouts = space.blockouts.filter(starts_at__lt=end, ends_at__gt=start).order_by(
-            "starts_at"
+        free = booking_selectors.space_availability_get(
+            space=space,
+            start=asked["start"],
+            end=asked["end"],
+            places=asked["places"],
+            granularity=asked["granularity"],
         )
         body = {
             "space_id": space.pk,
@@ -215,12 +198,12 @@ class SpaceViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
             "timezone": space.venue.timezone,
             "capacity": space.capacity,
             "mode": space.mode,
-            "from": start,
-            "to": end,
-            "places": asked["places"],
-            "granularity": asked["granularity"],
-            "windows": [{"starts_at": left, "ends_at": right} for left, right in windows],
-            "blockouts": blockouts,
+            "from": free.start,
+            "to": free.end,
+            "places": free.places,
+            "granularity": free.granularity,
+            "windows": [{"starts_at": left, "ends_at": right} for left, right in free.windows],
+            "blockouts": free.blockouts,
         }
         return Response(s.SpaceAvailabilitySerializer(body).data)
 
@@ -235,10 +218,9 @@ class BlockoutViewSet(CatalogueViewSet, viewsets.ModelViewSet):
 
     serializer_class = s.BlockoutSerializer
     filterset_class = BlockoutFilter
-    organization_path = "space__venue__organization"
 
     def get_queryset(self):
-        return self.scope(Blockout.objects.select_related("space__venue__organization"))
+        return selectors.blockout_list(organizations=self.organizations())
 
     def organization_of(self, obj) -> Organization:
         return obj.space.venue.organization
@@ -247,14 +229,8 @@ class BlockoutViewSet(CatalogueViewSet, viewsets.ModelViewSet):
         """The blockout's changes from validated input: space found, times in venue time."""
         space = blockout.space if blockout else None
         if "space_id" in data:
-            space = (
-                scoped(
-                    Space.objects.select_related("venue__organization"),
-                    self.request,
-                    "venue__organization",
-                )
-                .filter(pk=data.pop("space_id"))
-                .first()
+            space = selectors.space_get(
+                organizations=self.organizations(), space_id=data.pop("space_id")
             )
             if space is None:
                 raise exceptions.ValidationError({"space_id": ["No such space."]})
@@ -314,16 +290,14 @@ class EventViewSet(
     filterset_class = EventFilter
 
     def get_queryset(self):
-        return self.scope(
-            Event.objects.select_related("organization", "venue").prefetch_related("prices")
-        )
+        return selectors.event_list(organizations=self.organizations())
 
     def _changes(self, data: dict, event: Event | None = None) -> dict:
         """The event's changes from validated input: venue and space found, venue times."""
         venue = event.venue if event else None
         if "venue_id" in data:
             venue = (
-                scoped(Venue.objects.select_related("organization"), self.request)
+                selectors.venue_list(organizations=self.organizations())
                 .filter(pk=data.pop("venue_id"))
                 .first()
             )
@@ -334,11 +308,12 @@ class EventViewSet(
             space_id = data.pop("space_id")
             data["space"] = None
             if space_id is not None:
-                data["space"] = Space.objects.filter(pk=space_id, venue=venue).first()
-                if data["space"] is None:
+                space = selectors.space_get(organizations=self.organizations(), space_id=space_id)
+                if space is None or venue is None or space.venue_id != venue.pk:
                     raise exceptions.ValidationError(
                         {"space_id": ["No such space at the event's venue."]}
                     )
+                data["space"] = space
         for name in ("starts_at", "ends_at"):
             value = data.get(name, getattr(event, name, None))
             data[name] = in_venue_time(value, venue.tzinfo, field=name)
@@ -372,11 +347,7 @@ class InventoryProductViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
     filterset_class = InventoryProductFilter
 
     def get_queryset(self):
-        return self.scope(
-            InventoryProduct.objects.select_related("organization", "venue").prefetch_related(
-                "prices"
-            )
-        )
+        return selectors.product_list(organizations=self.organizations())
 
     @extend_schema(parameters=[s.RangeQuery], responses=s.ProductAvailabilitySerializer)
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
@@ -390,20 +361,17 @@ class InventoryProductViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
         tz = product.venue.tzinfo if product.venue else None
         query = s.RangeQuery(data=request.query_params, context={"tz": tz})
         query.is_valid(raise_exception=True)
-        start, end = query.validated_data["start"], query.validated_data["end"]
-        holders = InventoryBooking.objects.filter(
-            product=product, holds_capacity=True, occupied_from__lt=end, occupied_until__gt=start
+        free = booking_selectors.product_availability_get(
+            product=product, start=query.validated_data["start"], end=query.validated_data["end"]
         )
-        loads = [Load(h.occupied_from, h.occupied_until, h.units) for h in holders]
-        held, at = peak_load(loads, start, end)
         body = {
             "inventory_product_id": product.pk,
-            "from": start,
-            "to": end,
+            "from": free.start,
+            "to": free.end,
             "units_total": product.units_total,
-            "units_held": held,
-            "units_free": max(product.units_total - held, 0),
-            "peak_at": at,
+            "units_held": free.units_held,
+            "units_free": free.units_free,
+            "peak_at": free.peak_at,
         }
         return Response(s.ProductAvailabilitySerializer(body).data)
 
@@ -415,31 +383,37 @@ class PriceViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
     filterset_class = PriceFilter
 
     def get_queryset(self):
-        return self.scope(Price.objects.select_related("organization").order_by("pk"))
+        return selectors.price_list(organizations=self.organizations())
 
 
 class VatRateViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
+    """VAT rates of the caller's organisations."""
+
     serializer_class = s.VatRateSerializer
     filterset_class = VatRateFilter
 
     def get_queryset(self):
-        return self.scope(VatRate.objects.select_related("organization"))
+        return selectors.vat_rate_list(organizations=self.organizations())
 
 
 class DiscountViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
+    """Discounts (percent or fixed amount, with validity dates and an optional public code)."""
+
     serializer_class = s.DiscountSerializer
     filterset_class = DiscountFilter
 
     def get_queryset(self):
-        return self.scope(Discount.objects.select_related("organization"))
+        return selectors.discount_list(organizations=self.organizations())
 
 
 class PaymentTypeViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
+    """Payment types (cash, card, invoice…) of the caller's organisations."""
+
     serializer_class = s.PaymentTypeSerializer
     filterset_class = PaymentTypeFilter
 
     def get_queryset(self):
-        return self.scope(PaymentType.objects.select_related("organization"))
+        return selectors.payment_type_list(organizations=self.organizations())
 
 
 class BookingFormViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
@@ -449,13 +423,7 @@ class BookingFormViewSet(CatalogueViewSet, viewsets.ReadOnlyModelViewSet):
     filterset_class = BookingFormFilter
 
     def get_queryset(self):
-        return self.scope(
-            BookingForm.objects.select_related("organization").prefetch_related(
-                Prefetch("custom_fields", queryset=CustomField.objects.order_by("position", "id")),
-                Prefetch("spaces", queryset=Space.objects.only("pk").order_by("pk")),
-                Prefetch("products", queryset=InventoryProduct.objects.only("pk").order_by("pk")),
-            )
-        )
+        return selectors.booking_form_list(organizations=self.organizations())
 
 
 # -- customers ------------------------------------------------------------------------------
@@ -474,7 +442,7 @@ class CustomerViewSet(CatalogueViewSet, viewsets.ModelViewSet):
     filterset_class = CustomerFilter
 
     def get_queryset(self):
-        return self.scope(Customer.objects.select_related("organization"))
+        return booking_selectors.customer_list(organizations=self.organizations())
 
     def create(self, request, *args, **kwargs):
         data = self._input(s.CustomerDetailsInput)

@@ -1,0 +1,173 @@
+"""Reads of bookings that serve a request: scoped to organisations, related rows joined.
+
+Each list selector takes the organisations the caller may see (venues.selectors.
+organization_list) and returns a queryset of their rows only, with what a list shows
+already joined or prefetched, so that a page of 50 costs as many queries as a page of 1.
+Another organisation's row is simply absent (a door answers 404, never 403). The
+availability reads answer "what is free" for a space or product the caller already found
+through a scoped selector.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+
+from bookings.availability import Interval, Load, free_windows, peak_load
+from bookings.models import (
+    Booking,
+    ChangeRequest,
+    Customer,
+    EventBooking,
+    InventoryBooking,
+    LogEntry,
+    Payment,
+)
+from venues.models import Blockout, InventoryProduct, Organization, Space
+
+# -- customers and bookings ------------------------------------------------------------------
+
+
+def customer_list(*, organizations: QuerySet[Organization]) -> QuerySet[Customer]:
+    """Customers of `organizations`."""
+    return Customer.objects.filter(organization__in=organizations).select_related("organization")
+
+
+def booking_summary_list(*, organizations: QuerySet[Organization]) -> QuerySet[Booking]:
+    """Bookings of `organizations` with customer, venue and event, but no lines (lookups)."""
+    return (
+        Booking.objects.filter(organization__in=organizations)
+        .select_related("customer", "event", "organization", "venue")
+        .order_by("-starts_at", "-id")
+    )
+
+
+def booking_list(*, organizations: QuerySet[Organization]) -> QuerySet[Booking]:
+    """Bookings of `organizations`, latest first, with customer, event, lines and payments."""
+    return booking_summary_list(organizations=organizations).prefetch_related(
+        "space_bookings", "event_bookings", "inventory_bookings", "payments"
+    )
+
+
+def booking_detail_list(*, organizations: QuerySet[Organization]) -> QuerySet[Booking]:
+    """Bookings of `organizations` as `booking_list`, plus their log with who acted."""
+    return booking_list(organizations=organizations).prefetch_related(
+        Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key"))
+    )
+
+
+def booking_get(*, organizations: QuerySet[Organization], booking_id: int) -> Booking:
+    """One booking of `organizations` with all `booking_detail_list` reads (or DoesNotExist)."""
+    return booking_detail_list(organizations=organizations).get(pk=booking_id)
+
+
+def payment_list(
+    *, organizations: QuerySet[Organization], booking: Booking | None = None
+) -> QuerySet[Payment]:
+    """Payments of `organizations`' bookings (of `booking` only, when given), oldest first."""
+    payments = Payment.objects.filter(booking__organization__in=organizations)
+    if booking is not None:
+        payments = payments.filter(booking=booking)
+    return payments.select_related("payment_type")
+
+
+def log_entry_list(
+    *, organizations: QuerySet[Organization], booking: Booking | None = None
+) -> QuerySet[LogEntry]:
+    """Log entries of `organizations`' bookings (of `booking` only, when given), with actors."""
+    entries = LogEntry.objects.filter(booking__organization__in=organizations)
+    if booking is not None:
+        entries = entries.filter(booking=booking)
+    return entries.select_related("user", "api_key")
+
+
+# -- lines and change requests ---------------------------------------------------------------
+
+
+def event_booking_list(*, organizations: QuerySet[Organization]) -> QuerySet[EventBooking]:
+    """Event-ticket lines of `organizations`' bookings, latest booking first."""
+    return (
+        EventBooking.objects.filter(booking__organization__in=organizations)
+        .select_related("booking__organization", "event", "price")
+        .order_by("-booking__starts_at", "-id")
+    )
+
+
+def inventory_booking_list(*, organizations: QuerySet[Organization]) -> QuerySet[InventoryBooking]:
+    """Inventory-product lines of `organizations`' bookings, latest booking first."""
+    return (
+        InventoryBooking.objects.filter(booking__organization__in=organizations)
+        .select_related("booking__organization", "product", "price")
+        .order_by("-booking__starts_at", "-id")
+    )
+
+
+def change_request_list(*, organizations: QuerySet[Organization]) -> QuerySet[ChangeRequest]:
+    """Change and cancellation requests of `organizations`' bookings, oldest first."""
+    return (
+        ChangeRequest.objects.filter(booking__organization__in=organizations)
+        .select_related("booking__organization")
+        .order_by("created_at", "id")
+    )
+
+
+# -- availability ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpaceAvailability:
+    """Where a booking of `places` people could go in a space between `start` and `end`."""
+
+    space: Space
+    start: datetime
+    end: datetime
+    places: int
+    granularity: int
+    windows: list[Interval]
+    blockouts: list[Blockout]  # those touching [start, end), in time order
+
+
+def space_availability_get(
+    *, space: Space, start: datetime, end: datetime, places: int = 1, granularity: int = 30
+) -> SpaceAvailability:
+    """The free windows of a space the caller may see, and the blockouts in the range."""
+    return SpaceAvailability(
+        space=space,
+        start=start,
+        end=end,
+        places=places,
+        granularity=granularity,
+        windows=free_windows(space, start, end, places=places, granularity=granularity),
+        blockouts=list(
+            space.blockouts.filter(starts_at__lt=end, ends_at__gt=start).order_by("starts_at")
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ProductAvailability:
+    """How many units of a product are held at the busiest moment of [start, end)."""
+
+    product: InventoryProduct
+    start: datetime
+    end: datetime
+    units_held: int
+    peak_at: datetime  # when `units_held` is first reached
+
+    @property
+    def units_free(self) -> int:
+        """Units free over the whole range."""
+        return max(self.product.units_total - self.units_held, 0)
+
+
+def product_availability_get(
+    *, product: InventoryProduct, start: datetime, end: datetime
+) -> ProductAvailability:
+    """The peak units held of a product the caller may see between `start` and `end`."""
+    holders = InventoryBooking.objects.filter(
+        product=product, holds_capacity=True, occupied_from__lt=end, occupied_until__gt=start
+    ).values_list("occupied_from", "occupied_until", "units")
+    held, peak_at = peak_load([Load(*holder) for holder in holders], start, end)
+    return ProductAvailability(
+        product=product, start=start, end=end, units_held=held, peak_at=peak_at
+    )
