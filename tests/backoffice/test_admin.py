@@ -14,6 +14,7 @@ from django.urls import reverse
 from backoffice.admin.catalogue import PriceInline
 from bookings.models import Booking, IdempotencyKey, LogEntry, Notification
 from tests import factories
+from tests.backoffice.pages import admin_url, form_data, staff_member_of
 from tests.test_hardening import inline_code_in
 from venues.models import Event, Membership, Organization, OrganizationAPIKey, Venue
 
@@ -32,18 +33,6 @@ def make(model):
         organization = factories.OrganizationFactory()
         return model.objects.create_key(name="Door app", organization=organization)[0]
     return getattr(factories, f"{model.__name__}Factory")()
-
-
-def admin_url(model, view: str, *args) -> str:
-    meta = model._meta
-    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=args)
-
-
-def staff_member_of(organization, role=Membership.Role.MANAGER):
-    """A staff user (not superuser, no Django permissions) with a role in one organisation."""
-    user = factories.UserFactory(is_staff=True)
-    factories.MembershipFactory(user=user, organization=organization, role=role)
-    return user
 
 
 # A replay cache of API answers, with no business data and no organisation to scope by.
@@ -168,20 +157,6 @@ def test_booking_change_page_never_shows_the_manage_token_hash(admin_client):
     content = admin_client.get(admin_url(Booking, "change", booking.pk)).content.decode()
     assert booking.manage_token_hash not in content
     assert "manage_token_hash" not in content
-
-
-def form_data(page) -> dict:
-    """What the admin change page would post back unchanged (main form; inlines left empty)."""
-    form = page.context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        value = field.prepare_value(form[name].value())
-        if value not in (None, False):
-            data[name] = "on" if value is True else value
-    for inline in page.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data |= {management.add_prefix(key): value for key, value in management.initial.items()}
-    return data
 
 
 def test_saving_a_booking_in_the_admin_ignores_a_posted_status(admin_client):
