@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
+from backoffice.admin.through_services import ThroughServices
 from bookings.models import (
     Booking,
     ChangeRequest,
@@ -16,6 +17,7 @@ from bookings.models import (
     SpaceBooking,
 )
 from bookings.notifications import mask_manage_links
+from bookings.services.customers import CUSTOMER_FIELDS, customer_delete, customer_save
 from core.permissions import Action
 
 # What a line costs, as the services priced it; the relations its row shows.
@@ -73,12 +75,21 @@ class ReadOnlyAdmin(ScopedAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ScopedAdmin):
+class CustomerAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
     list_display = ("__str__", "email", "phone", "city", "organization", "created_at")
     list_filter = (related_only("organization"), "country")
     list_select_related = ("organization",)
     search_fields = ("first_name", "last_name", "company", "email", "phone")
+    readonly_fields = ("created_at", "updated_at")
+    creation_fields = ("organization",)
+    service_fields = CUSTOMER_FIELDS
+
+    def save_through_service(self, request, customer, changes):
+        return customer_save(actor=self.actor(request), customer=customer, changes=changes)
+
+    def delete_through_service(self, request, customer):
+        customer_delete(actor=self.actor(request), customer=customer)
 
 
 class SpaceBookingInline(ReadOnlyTabularInline):
