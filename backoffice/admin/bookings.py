@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
+from backoffice.admin.through_services import ThroughServices
 from bookings.models import (
     Booking,
     ChangeRequest,
@@ -16,26 +17,34 @@ from bookings.models import (
     SpaceBooking,
 )
 from bookings.notifications import mask_manage_links
+from bookings.services.customers import CUSTOMER_FIELDS, customer_delete, customer_save
 from core.permissions import Action
 
-# Prices of a line as staff enter them; net / VAT / gross are computed, hence read-only.
-LINE_PRICE_FIELDS = (
+# What a line costs, as the services priced it; the relations its row shows.
+LINE_MONEY_FIELDS = (
     "unit_price_gross",
     "vat_rate",
     "discount",
     "use_manual_price",
     "manual_price_gross",
     "manual_price_vat_rate",
+    "net",
+    "vat",
+    "gross",
 )
+LINE_MONEY_RELATIONS = ("vat_rate", "discount", "manual_price_vat_rate")
 LINE_COMPUTED_FIELDS = ("holds_capacity", "vat_percent", "discount_amount", "net", "vat", "gross")
 # A message body as staff read it: escaped, line breaks kept (static/css/admin.css).
 BODY_HTML = '<pre class="message-body">{}</pre>'
 
 
 class ReadOnlyTabularInline(ScopedTabularInline):
-    """History that only services write: shown, never added, changed or deleted here."""
+    """Rows that only services write: shown, never added, changed or deleted here."""
 
     can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -48,10 +57,17 @@ class ReadOnlyTabularInline(ScopedTabularInline):
 
 
 class ReadOnlyAdmin(ScopedAdmin):
-    def has_add_permission(self, request):
+    """Rows that only services write (a booking, its lines, payments, log, outbox): shown,
+    never added, changed or deleted here. Until the admin gets transition buttons and line
+    editing that call the services, a booking is changed through the API."""
+
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -59,18 +75,27 @@ class ReadOnlyAdmin(ScopedAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ScopedAdmin):
+class CustomerAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
     list_display = ("__str__", "email", "phone", "city", "organization", "created_at")
     list_filter = (related_only("organization"), "country")
     list_select_related = ("organization",)
     search_fields = ("first_name", "last_name", "company", "email", "phone")
+    readonly_fields = ("created_at", "updated_at")
+    creation_fields = ("organization",)
+    service_fields = CUSTOMER_FIELDS
+
+    def save_through_service(self, request, customer, changes):
+        return customer_save(actor=self.actor(request), customer=customer, changes=changes)
+
+    def delete_through_service(self, request, customer):
+        customer_delete(actor=self.actor(request), customer=customer)
 
 
-class SpaceBookingInline(ScopedTabularInline):
+class SpaceBookingInline(ReadOnlyTabularInline):
     model = SpaceBooking
     organization_path = "booking__organization"
-    select_related = ("space",)
+    select_related = ("booking", "space__venue", "layout__space", *LINE_MONEY_RELATIONS)
     fields = (
         "space",
         "layout",
@@ -79,44 +104,38 @@ class SpaceBookingInline(ScopedTabularInline):
         "setup_minutes",
         "setdown_minutes",
         "places",
-        *LINE_PRICE_FIELDS,
-        "gross",
+        *LINE_MONEY_FIELDS,
         "holds_capacity",
     )
-    readonly_fields = ("gross", "holds_capacity")
 
 
-class EventBookingInline(ScopedTabularInline):
+class EventBookingInline(ReadOnlyTabularInline):
     model = EventBooking
     organization_path = "booking__organization"
-    select_related = ("event",)
-    fields = ("event", "price", "quantity", *LINE_PRICE_FIELDS, "gross", "holds_capacity")
-    readonly_fields = ("gross", "holds_capacity")
-    autocomplete_fields = ("event",)
+    select_related = ("booking", "event", "price", *LINE_MONEY_RELATIONS)
+    fields = ("event", "price", "quantity", *LINE_MONEY_FIELDS, "holds_capacity")
 
 
-class InventoryBookingInline(ScopedTabularInline):
+class InventoryBookingInline(ReadOnlyTabularInline):
     model = InventoryBooking
     organization_path = "booking__organization"
-    select_related = ("product",)
+    select_related = ("booking", "product", "price", *LINE_MONEY_RELATIONS)
     fields = (
         "product",
+        "price",
         "units",
         "starts_at",
         "ends_at",
-        *LINE_PRICE_FIELDS,
-        "gross",
+        *LINE_MONEY_FIELDS,
         "holds_capacity",
     )
-    readonly_fields = ("gross", "holds_capacity")
 
 
-class PaymentInline(ScopedTabularInline):
+class PaymentInline(ReadOnlyTabularInline):
     model = Payment
     organization_path = "booking__organization"
-    select_related = ("booking",)
+    select_related = ("booking", "payment_type", "recorded_by")
     fields = ("amount", "payment_type", "reference", "paid_at", "note", "recorded_by")
-    readonly_fields = ("recorded_by",)
 
 
 class LogEntryInline(ReadOnlyTabularInline):
@@ -124,7 +143,6 @@ class LogEntryInline(ReadOnlyTabularInline):
     organization_path = "booking__organization"
     select_related = ("booking", "user", "api_key")
     fields = ("created_at", "action", "from_status", "to_status", "actor", "comment", "message")
-    readonly_fields = fields
 
     @admin.display(description="Actor")
     def actor(self, entry: LogEntry) -> str:
@@ -136,12 +154,11 @@ class ChangeRequestInline(ReadOnlyTabularInline):
     organization_path = "booking__organization"
     select_related = ("booking",)
     fields = ("created_at", "is_cancellation", "status", "submitted_by_kind", "decided_at")
-    readonly_fields = fields
     show_change_link = True
 
 
 @admin.register(Booking)
-class BookingAdmin(ScopedAdmin):
+class BookingAdmin(ReadOnlyAdmin):
     organization_path = "organization"
     list_display = (
         "reference",
@@ -164,7 +181,6 @@ class BookingAdmin(ScopedAdmin):
         "contact_email",
     )
     date_hierarchy = "starts_at"
-    autocomplete_fields = ("customer", "event")
     # The manage token hash is deliberately in no fieldset: it never leaves the database.
     fieldsets = (
         (None, {"fields": ("reference", "status", "organization", "venue", "customer", "title")}),
@@ -235,10 +251,6 @@ class BookingAdmin(ScopedAdmin):
         ChangeRequestInline,
     )
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # A booking is canceled, never deleted: its row and history stay (DESIGN §9).
-        return False
-
     @admin.display(description="Status", ordering="status")
     def status_badge(self, booking: Booking) -> str:
         # A class, not a style attribute: the content security policy forbids inline style.
@@ -249,23 +261,11 @@ class BookingAdmin(ScopedAdmin):
             booking.get_status_display(),
         )
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is Payment:
-            for payment_form in formset.forms:
-                if not payment_form.instance.pk:
-                    payment_form.instance.recorded_by = request.user
-        super().save_formset(request, form, formset, change)
-
 
 # -- booking lines --------------------------------------------------------------------------
 
 
-class BookingLineAdmin(ScopedAdmin):
+class BookingLineAdmin(ReadOnlyAdmin):
     organization_path = "booking__organization"
     list_filter = ("holds_capacity",)
     readonly_fields = (*LINE_COMPUTED_FIELDS, "created_at", "updated_at")
@@ -278,7 +278,6 @@ class SpaceBookingAdmin(BookingLineAdmin):
     list_select_related = ("booking", "space__venue", "layout__space")
     search_fields = ("booking__reference", "space__name", "name")
     date_hierarchy = "starts_at"
-    autocomplete_fields = ("booking", "space")
     readonly_fields = (
         *BookingLineAdmin.readonly_fields,
         "occupied_from",
@@ -292,7 +291,6 @@ class EventBookingAdmin(BookingLineAdmin):
     list_display = ("booking", "event", "price", "quantity", "gross", "holds_capacity")
     list_select_related = ("booking", "event", "price")
     search_fields = ("booking__reference", "event__title")
-    autocomplete_fields = ("booking", "event")
 
 
 @admin.register(InventoryBooking)
@@ -302,27 +300,20 @@ class InventoryBookingAdmin(BookingLineAdmin):
     list_select_related = ("booking", "product")
     search_fields = ("booking__reference", "product__name")
     date_hierarchy = "starts_at"
-    autocomplete_fields = ("booking", "product")
 
 
 # -- money, history, change requests, outbox ------------------------------------------------
 
 
 @admin.register(Payment)
-class PaymentAdmin(ScopedAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     organization_path = "booking__organization"
     list_display = ("booking", "amount", "payment_type", "reference", "paid_at", "recorded_by")
     list_filter = (related_only("payment_type"),)
     list_select_related = ("booking", "payment_type", "recorded_by")
     search_fields = ("booking__reference", "reference", "note")
     date_hierarchy = "paid_at"
-    autocomplete_fields = ("booking",)
     readonly_fields = ("recorded_by", "created_at")
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(LogEntry)
@@ -334,24 +325,20 @@ class LogEntryAdmin(ReadOnlyAdmin):
     search_fields = ("booking__reference", "comment", "message")
     date_hierarchy = "created_at"
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="Actor")
     def actor(self, entry: LogEntry) -> str:
         return entry.actor_display
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(ScopedAdmin):
+class ChangeRequestAdmin(ReadOnlyAdmin):
     organization_path = "booking__organization"
     list_display = ("__str__", "booking", "status", "is_cancellation", "created_at", "decided_at")
     list_filter = ("status", "is_cancellation", "submitted_by_kind")
     list_select_related = ("booking",)
     search_fields = ("booking__reference", "request_note")
     date_hierarchy = "created_at"
-    autocomplete_fields = ("booking",)
-    # The decision is made by the services (approve / deny), never typed in here.
+    # Decided by the services (approve / deny); shown with the fields no form offers.
     readonly_fields = (
         "status",
         "event_procedure",

@@ -11,7 +11,10 @@ from django.forms.models import BaseInlineFormSet
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from backoffice.admin.through_services import ThroughServices
+from bookings.services import catalogue as catalogue_services
 from core.permissions import Action, role_may
+from venues import services as venue_services
 from venues.models import (
     Blockout,
     BookingForm,
@@ -257,14 +260,22 @@ class OpeningHoursInline(ScopedTabularInline):
 
 
 @admin.register(Venue)
-class VenueAdmin(ScopedAdmin):
+class VenueAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
     list_display = ("name", "organization", "city", "country", "timezone", "is_active")
     list_filter = ("is_active", related_only("organization"))
     list_select_related = ("organization",)
     search_fields = ("name", "slug", "city", "address")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (OpeningHoursInline,)
+    inlines = (OpeningHoursInline,)  # opening hours protect no booking: saved directly
+    creation_fields = ("organization",)
+    service_fields = venue_services.VENUE_FIELDS
+
+    def save_through_service(self, request, venue, changes):
+        return venue_services.venue_save(actor=self.actor(request), venue=venue, changes=changes)
+
+    def delete_through_service(self, request, venue):
+        venue_services.venue_delete(actor=self.actor(request), venue=venue)
 
 
 @admin.register(VatRate)
@@ -283,7 +294,11 @@ class SpaceLayoutInline(ScopedTabularInline):
 
 
 @admin.register(Space)
-class SpaceAdmin(ScopedAdmin):
+class SpaceAdmin(ThroughServices, ScopedAdmin):
+    """The space row goes through space_save (its mode decides the lines' constraint); its
+    layouts protect no booking and are saved directly. No delete service exists: the stock
+    delete runs, and the lines and events of a space protect it."""
+
     organization_path = "venue__organization"
     list_display = ("name", "venue", "kind", "mode", "capacity", "hourly_price", "is_active")
     list_filter = ("kind", "mode", "is_active", related_only("venue"))
@@ -291,6 +306,12 @@ class SpaceAdmin(ScopedAdmin):
     search_fields = ("name", "slug", "venue__name")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (SpaceLayoutInline,)
+    service_fields = catalogue_services.SPACE_FIELDS
+
+    def save_through_service(self, request, space, changes):
+        return catalogue_services.space_save(
+            actor=self.actor(request), space=space, changes=changes
+        )
 
 
 @admin.register(SpaceLayout)
@@ -304,7 +325,7 @@ class SpaceLayoutAdmin(ScopedAdmin):
 
 
 @admin.register(Blockout)
-class BlockoutAdmin(ScopedAdmin):
+class BlockoutAdmin(ThroughServices, ScopedAdmin):
     organization_path = "space__venue__organization"
     list_display = ("space", "starts_at", "ends_at", "reason", "note", "created_by")
     list_filter = ("reason", related_only("space__venue"))
@@ -313,11 +334,20 @@ class BlockoutAdmin(ScopedAdmin):
     date_hierarchy = "starts_at"
     autocomplete_fields = ("space",)
     readonly_fields = ("created_by", "created_at")
+    service_fields = catalogue_services.BLOCKOUT_FIELDS
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def save_through_service(self, request, blockout, changes):
+        if blockout.pk is None:
+            blockout.created_by = request.user
+        saved = catalogue_services.blockout_save(
+            actor=self.actor(request), blockout=blockout, changes=changes
+        )
+        for warning in saved.warnings:
+            self.message_user(request, warning, messages.WARNING)
+        return saved.blockout
+
+    def delete_through_service(self, request, blockout):
+        catalogue_services.blockout_delete(actor=self.actor(request), blockout=blockout)
 
 
 @admin.register(OpeningHours)
@@ -348,7 +378,11 @@ class PriceInline(ScopedTabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(ScopedAdmin):
+class EventAdmin(ThroughServices, ScopedAdmin):
+    """Saved by event_save (its organisation is its venue's; its capacity never drops below
+    the tickets held). Never deleted here: no service deletes an event, and deleting the
+    event of an approved booking would unlink it from its booking behind the services."""
+
     organization_path = "organization"
     list_display = ("title", "venue", "space", "starts_at", "ends_at", "capacity", "status")
     list_filter = ("status", "is_public", related_only("venue"))
@@ -356,8 +390,18 @@ class EventAdmin(ScopedAdmin):
     search_fields = ("title", "description")
     date_hierarchy = "starts_at"
     autocomplete_fields = ("space",)
-    readonly_fields = ("status", "created_at", "updated_at")  # status moves by services only
+    # The status moves by the booking services only (cancel); the organisation is the venue's.
+    readonly_fields = ("organization", "status", "created_at", "updated_at")
     inlines = (PriceInline,)
+    service_fields = catalogue_services.EVENT_FIELDS
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_through_service(self, request, event, changes):
+        return catalogue_services.event_save(
+            actor=self.actor(request), event=event, changes=changes
+        )
 
 
 @admin.register(InventoryProduct)

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from bookings.demo import DEMO_PASSWORD
-from bookings.models import Booking, BookingStatus, LogEntry, SpaceBooking
+from bookings.models import Booking, BookingStatus, LogEntry, Payment, SpaceBooking
 from venues.models import Membership
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +64,33 @@ def test_seed_demo_has_about_fifty_bookings_in_every_state_with_their_log(seeded
         assert log[0].action == LogEntry.Action.CREATED
         assert log[0].created_at == booking.created_at
         assert log[-1].to_status == booking.status
+
+
+def test_seed_demo_writes_bookings_through_the_services_priced_paid_and_logged(seeded):
+    """The management-command door: every total is the services' sum of priced lines, and
+    every payment moved the paid amount and the balance and is in the log."""
+    bookings = Booking.objects.prefetch_related(
+        "space_bookings", "event_bookings", "inventory_bookings", "payments", "log_entries"
+    )
+    for booking in bookings:
+        lines = [
+            *booking.space_bookings.all(),
+            *booking.event_bookings.all(),
+            *booking.inventory_bookings.all(),
+        ]
+        assert booking.total_gross == sum(line.gross for line in lines), booking
+        assert booking.total_net + booking.total_vat == booking.total_gross, booking
+        payments = list(booking.payments.all())
+        assert booking.amount_paid == sum(payment.amount for payment in payments), booking
+        assert booking.balance == booking.total_gross - booking.amount_paid, booking
+        logged = [
+            entry.data["payment"]
+            for entry in booking.log_entries.all()
+            if entry.action == LogEntry.Action.PAYMENT_RECORDED
+        ]
+        assert sorted(logged) == sorted(payment.pk for payment in payments), booking
+    assert bookings.filter(total_gross__gt=0).count() > len(bookings) // 2
+    assert Payment.objects.exists()
 
 
 def test_seed_demo_spreads_bookings_over_past_and_coming_weeks(seeded):
