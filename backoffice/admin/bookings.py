@@ -76,6 +76,7 @@ class ReadOnlyAdmin(ScopedAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(ThroughServices, ScopedAdmin):
+    edit_action = Action.WRITE  # as the service: front desk keeps customers
     organization_path = "organization"
     list_display = ("__str__", "email", "phone", "city", "organization", "created_at")
     list_filter = (related_only("organization"), "country")

@@ -326,6 +326,7 @@ class SpaceLayoutAdmin(ScopedAdmin):
 
 @admin.register(Blockout)
 class BlockoutAdmin(ThroughServices, ScopedAdmin):
+    edit_action = Action.WRITE  # as the service: front desk keeps them
     organization_path = "space__venue__organization"
     list_display = ("space", "starts_at", "ends_at", "reason", "note", "created_by")
     list_filter = ("reason", related_only("space__venue"))
@@ -382,6 +383,8 @@ class EventAdmin(ThroughServices, ScopedAdmin):
     """Saved by event_save (its organisation is its venue's; its capacity never drops below
     the tickets held). Never deleted here: no service deletes an event, and deleting the
     event of an approved booking would unlink it from its booking behind the services."""
+
+    edit_action = Action.WRITE  # as the service: front desk keeps them
 
     organization_path = "organization"
     list_display = ("title", "venue", "space", "starts_at", "ends_at", "capacity", "status")

@@ -15,6 +15,7 @@ from backoffice.admin.catalogue import PriceInline
 from bookings.models import (
     Booking,
     ChangeRequest,
+    Customer,
     EventBooking,
     IdempotencyKey,
     InventoryBooking,
@@ -26,7 +27,15 @@ from bookings.models import (
 from tests import factories
 from tests.backoffice.pages import admin_url, staff_member_of
 from tests.test_hardening import inline_code_in
-from venues.models import Event, Membership, Organization, OrganizationAPIKey, Venue
+from venues.models import (
+    Blockout,
+    Event,
+    Membership,
+    Organization,
+    OrganizationAPIKey,
+    Space,
+    Venue,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -258,6 +267,15 @@ def test_a_viewer_may_look_but_not_change(client):
     client.post(admin_url(Venue, "change", venue.pk), {"name": "Renamed"})
     venue.refresh_from_db()
     assert venue.name != "Renamed"
+
+
+def test_front_desk_may_change_what_the_policy_lets_it_write_and_no_more(client):
+    venue = factories.VenueFactory()
+    client.force_login(staff_member_of(venue.organization, Membership.Role.FRONT_DESK))
+    for model in (Blockout, Event, Customer):
+        assert client.get(admin_url(model, "add")).status_code == 200, model
+    for model in (Venue, Space):
+        assert client.get(admin_url(model, "add")).status_code == 403, model
 
 
 def test_roles_count_in_the_organisation_of_the_object(client):
