@@ -408,13 +408,23 @@ class EventAdmin(ThroughServices, ScopedAdmin):
 
 
 @admin.register(InventoryProduct)
-class InventoryProductAdmin(ScopedAdmin):
+class InventoryProductAdmin(ThroughServices, ScopedAdmin):
+    """Saved by product_save (the stock never drops below the units held); its prices are
+    saved directly. No delete service: the stock delete runs, and booked lines protect it."""
+
     organization_path = "organization"
     list_display = ("name", "organization", "venue", "units_total", "unit_price", "is_active")
     list_filter = ("is_active", related_only("venue"), related_only("organization"))
     list_select_related = ("organization", "venue")
     search_fields = ("name", "description")
     inlines = (PriceInline,)
+    creation_fields = ("organization",)
+    service_fields = catalogue_services.PRODUCT_FIELDS
+
+    def save_through_service(self, request, product, changes):
+        return catalogue_services.product_save(
+            actor=self.actor(request), product=product, changes=changes
+        )
 
 
 @admin.register(Price)

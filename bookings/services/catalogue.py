@@ -1,9 +1,10 @@
-"""Catalogue writes that protect bookings: blockouts, events, a space's mode.
+"""Catalogue writes that protect bookings: blockouts, events, a space's mode, a product's stock.
 
 They live here, beside the bookings they protect, and every door that changes the
 catalogue calls them (API, admin, commands): a blockout warns about the bookings it
 overlaps, an event's capacity never drops below the tickets held, a space becomes
-exclusive only when its held bookings do not overlap.
+exclusive only when its held bookings do not overlap, a product's stock never drops
+below the units held.
 """
 
 from collections.abc import Mapping
@@ -13,12 +14,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
-from bookings.availability import lock_resources, span_text
-from bookings.models import BookingStatus, EventBooking, SpaceBooking
+from bookings.availability import Load, lock_resources, peak_load, span_text
+from bookings.models import BookingStatus, EventBooking, InventoryBooking, SpaceBooking
 from core.actors import Actor
 from core.permissions import Action, require
-from venues.models import Blockout, Event, Space
+from venues.models import Blockout, Event, InventoryProduct, Space
 from venues.services import apply_changes, require_after
 
 BLOCKOUT_FIELDS = ("space", "starts_at", "ends_at", "reason", "note")
@@ -204,3 +206,63 @@ def _refuse_overlapping_holders(space: Space) -> None:
             )
         if latest is None or line.occupied_until > latest.occupied_until:
             latest = line
+
+
+# -- products -------------------------------------------------------------------------------
+
+PRODUCT_FIELDS = (
+    "venue",
+    "name",
+    "description",
+    "units_total",
+    "unit_price",
+    "vat_rate",
+    "is_active",
+)
+
+
+@transaction.atomic
+def product_save(
+    *, actor: Actor, product: InventoryProduct, changes: Mapping[str, Any]
+) -> InventoryProduct:
+    """Create (an unsaved `product` of its organisation) or change a product (managers may).
+
+    Its stock never drops below the units that bookings hold at one moment from now on;
+    the product row is locked first, so a booking approved meanwhile is counted.
+    """
+    if product.pk is not None:
+        require(actor, Action.MANAGE, product.organization)
+        lock_resources(products=[product])
+    apply_changes(product, changes, PRODUCT_FIELDS)
+    require(actor, Action.MANAGE, product.organization)
+    product.full_clean()
+    if product.pk is not None:
+        _refuse_stock_below_held(product)
+    product.save()
+    return product
+
+
+def _refuse_stock_below_held(product: InventoryProduct) -> None:
+    now = timezone.now()
+    holders = list(
+        InventoryBooking.objects.filter(
+            product=product, holds_capacity=True, occupied_until__gt=now
+        ).select_related("booking__venue")
+    )
+    if not holders:
+        return
+    loads = [Load(line.occupied_from, line.occupied_until, line.units) for line in holders]
+    held, at = peak_load(loads, now, max(line.occupied_until for line in holders))
+    if held > product.units_total:
+        # A product kept at no venue is read in the zone of a booking holding it then.
+        venue = product.venue or next(
+            line.booking.venue for line in holders if line.occupied_from <= at
+        )
+        tz = venue.tzinfo
+        raise ValidationError(
+            {
+                "units_total": f"{held} units are held by approved bookings at "
+                f"{timezone.localtime(at, tz):%Y-%m-%d %H:%M} ({tz.key}); "
+                "the stock cannot be lower."
+            }
+        )

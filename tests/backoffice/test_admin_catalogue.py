@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 
 from backoffice.admin.through_services import ServiceForm
 from bookings.models import Customer
-from bookings.services import EventLineIn
+from bookings.services import EventLineIn, ProductLineIn
 from core.errors import PermissionDenied
 from tests import factories as f
 from tests.backoffice.pages import admin_url, form_data, messages_of, when
 from tests.bookings import conftest as booking_world
-from venues.models import Blockout, Event, Space, Venue
+from venues.models import Blockout, Event, InventoryProduct, Space, Venue
 
 world = booking_world.world
 at = booking_world.at
@@ -47,6 +47,28 @@ def test_an_event_capacity_below_the_tickets_held_is_an_error_on_capacity(manage
     world.event.refresh_from_db()
     assert (world.event.capacity, world.event.title) == (5, world.event.title)
     assert world.event.title != "Gala"
+
+
+def test_a_product_stock_below_the_units_held_is_an_error_on_units_total(manager, world):
+    world.book(
+        product_lines=[
+            ProductLineIn(
+                product=world.product,
+                units=2,
+                starts_at=at("2030-03-04 10:00"),
+                ends_at=at("2030-03-04 12:00"),
+            )
+        ],
+        approve=True,
+    )
+    url = admin_url(InventoryProduct, "change", world.product.pk)
+
+    response = manager.post(url, form_data(manager.get(url)) | {"units_total": "1"})
+
+    assert list(errors_of(response)) == ["units_total"]
+    assert "2 units are held by approved bookings" in errors_of(response)["units_total"][0]
+    world.product.refresh_from_db()
+    assert world.product.units_total == 3
 
 
 def test_an_event_added_in_the_admin_takes_its_venues_organisation(manager, world):

@@ -4,8 +4,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from bookings.models import Customer
-from bookings.services import EventLineIn, booking_create, customer_delete, customer_save
-from bookings.services.catalogue import blockout_delete, blockout_save, event_save
+from bookings.services import (
+    EventLineIn,
+    ProductLineIn,
+    booking_create,
+    customer_delete,
+    customer_save,
+)
+from bookings.services.catalogue import blockout_delete, blockout_save, event_save, product_save
 from core.errors import InUse, PermissionDenied
 from tests import factories as f
 from tests.bookings import conftest as booking_world
@@ -217,3 +223,43 @@ def test_a_customer_with_bookings_is_kept(world):
             actor=world.actors["viewer"],
             customer=f.CustomerFactory(organization=world.organization),
         )
+
+
+# -- products -------------------------------------------------------------------------------
+
+
+def rent_units(world, units, *, start="2030-03-04 10:00", end="2030-03-04 12:00", approve=True):
+    return world.book(
+        start=start,
+        end=end,
+        space=world.zone,
+        places=2,
+        product_lines=[
+            ProductLineIn(product=world.product, units=units, starts_at=at(start), ends_at=at(end))
+        ],
+        approve=approve,
+    )
+
+
+def test_a_products_stock_cannot_drop_below_the_units_held_at_one_moment(world):
+    rent_units(world, 2)
+    rent_units(world, 1, start="2030-03-04 11:00", end="2030-03-04 13:00", approve=False)
+    with pytest.raises(ValidationError) as refused:
+        product_save(
+            actor=world.actors["manager"], product=world.product, changes={"units_total": 1}
+        )
+    assert "2 units are held by approved bookings at 2030-03-04 10:00" in str(
+        refused.value.message_dict["units_total"]
+    )
+    world.product.refresh_from_db()
+    assert world.product.units_total == 3
+    product_save(actor=world.actors["manager"], product=world.product, changes={"units_total": 2})
+    world.product.refresh_from_db()
+    assert world.product.units_total == 2
+
+
+def test_only_a_manager_changes_a_product(world):
+    with pytest.raises(PermissionDenied):
+        product_save(actor=world.actors["key:write"], product=world.product, changes={"name": "x"})
+    with pytest.raises(PermissionDenied):
+        product_save(actor=world.actors["approver"], product=world.product, changes={"name": "x"})
