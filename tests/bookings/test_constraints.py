@@ -279,6 +279,7 @@ def test_approving_a_booking_whose_line_overlaps_a_held_one_is_refused():
     with refused(NO_OVERLAP):
         request.approve()
         request.save()
+        sync_lines(request)
     assert Booking.objects.get(pk=request.pk).status == "pending"
     line.refresh_from_db()
     assert not line.holds_capacity
@@ -323,6 +324,7 @@ def test_a_canceled_booking_no_longer_blocks_its_space():
         add_line(second, space, at(10), at(12))
     first.cancel()
     first.save()
+    sync_lines(first)
     assert add_line(second, space, at(10), at(12)).holds_capacity
 
 
