@@ -12,6 +12,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
+# An empty value (`DATABASE_URL=` in .env) means the default, as if the line were absent;
+# django-environ alone takes "" as the value (no database engine, a port that is no number).
+env.ENVIRON = {name: value for name, value in env.ENVIRON.items() if value != ""}
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
