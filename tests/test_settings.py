@@ -1,6 +1,9 @@
-"""Settings from the environment: .env.example copies safely, an empty value means default."""
+"""Settings from the environment: .env.example copies safely, empty means default, logs once."""
 
+import os
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -84,3 +87,45 @@ def test_the_example_lists_every_variable_the_settings_read():
 
     assert read - set(example_values()) == set()
     assert set(example_values()) - read == set()
+
+
+def printed_by_the_app(environment: dict[str, str]) -> str:
+    """What a configured Django process prints when each kind of logger records a line."""
+    probe = """
+import logging
+import django
+django.setup()
+logging.getLogger("django.request").warning("probe from django.request")
+logging.getLogger("django.utils.autoreload").info("probe from django.utils.autoreload")
+logging.getLogger("bookings.notifications").error("probe from bookings.notifications")
+logging.getLogger("venuedesk.sms").info("probe from venuedesk.sms")
+logging.getLogger("django.server").info("probe from django.server", extra={"status_code": 404})
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **environment},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("base", [DEVELOPMENT, PRODUCTION], ids=["development", "production"])
+def test_each_log_record_is_printed_once(base):
+    printed = printed_by_the_app({**base, "DJANGO_LOG_LEVEL": "INFO"}).splitlines()
+
+    for logger in (
+        "django.request",
+        "django.utils.autoreload",
+        "bookings.notifications",
+        "venuedesk.sms",
+        "django.server",
+    ):
+        lines = [line for line in printed if line.endswith(f"probe from {logger}")]
+        assert len(lines) == 1, (logger, printed)
+    # runserver's request lines keep Django's format, with the time in front.
+    [server_line] = [line for line in printed if line.endswith("probe from django.server")]
+    assert server_line.startswith("[")
