@@ -35,7 +35,7 @@ run: seed
 	@echo ""
 	@echo "  Venuedesk is starting on http://$(HOST):$(PORT)/"
 	@echo "    staff admin:  http://$(HOST):$(PORT)/admin/"
-	@echo "    API docs:     http://$(HOST):$(PORT)/api/docs/  (X-Api-Key: the demo key above)"
+	@echo "    API docs:     http://$(HOST):$(PORT)/api/docs/  (X-Api-Key: see 'Demo API key' above)"
 	@echo "  Log in with one of the demo users listed above."
 	@echo ""
 	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)

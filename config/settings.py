@@ -6,12 +6,16 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
+# An empty value (`DATABASE_URL=` in .env) means the default, as if the line were absent;
+# django-environ alone takes "" as the value (no database engine, a port that is no number).
+env.ENVIRON = {name: value for name, value in env.ENVIRON.items() if value != ""}
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -212,11 +216,23 @@ AXES_VERBOSE = False  # no banner on every manage.py command; failures are still
 # The client as the rate limit sees it (through VENUEDESK_TRUSTED_PROXIES, IPv6 by /64).
 AXES_CLIENT_IP_CALLABLE = "core.http.client_identity"
 
+# Every record is printed once, by the root logger's handler. Django's default LOGGING gives
+# the "django" logger a console handler of its own (in DEBUG) besides, which printed each of
+# its records twice; here it only passes them up. Configuring "django" resets its children,
+# so runserver's request lines ("django.server") get Django's own handler and format back.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"django.server": DEFAULT_LOGGING["formatters"]["django.server"]},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
+    },
 }
 
 # Notifications (bookings.notifications): the SMS gateway class, how many delivery

@@ -3,6 +3,7 @@
 import http.cookiejar
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -19,9 +20,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
-from bookings.demo import DEMO_PASSWORD
+from bookings.demo import DEMO_PASSWORD, ORG_SLUG
 from bookings.models import Booking, BookingStatus, LogEntry, Payment, SpaceBooking
-from venues.models import Membership
+from venues.models import Membership, OrganizationAPIKey
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,6 +49,28 @@ def test_seed_demo_twice_changes_nothing(seeded):
     call_command("seed_demo", stdout=out)
     assert model_counts() == first
     assert "already present" in out.getvalue()
+
+
+def test_seed_demo_tells_the_truth_about_the_api_key_the_first_time_and_after(seeded):
+    # `make run` points at what seed_demo printed: "see 'Demo API key' above".
+    [pointer] = re.findall(r"see '([^']+)' above", (ROOT / "Makefile").read_text())
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    again = out.getvalue()
+
+    secret = re.search(rf"^{pointer}.*: (\S+)$", seeded, re.MULTILINE).group(1)
+    assert OrganizationAPIKey.objects.get_from_key(secret).organization.slug == ORG_SLUG
+    assert pointer in again
+    assert secret not in again  # only its hash is kept; it cannot be shown twice
+    command = re.search(r"manage\.py (create_api_key .*)$", again, re.MULTILINE).group(1)
+    created = StringIO()
+    call_command(*shlex.split(command.replace("NAME", "'My test key'")), stdout=created)
+    new_secret = created.getvalue().splitlines()[-1]
+    assert OrganizationAPIKey.objects.get_from_key(new_secret).scopes == [
+        "approve",
+        "read",
+        "write",
+    ]
 
 
 def test_seed_demo_creates_every_kind_of_object(seeded):

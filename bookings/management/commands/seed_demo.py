@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from bookings.demo import DEMO_PASSWORD, DemoBuilder
+from bookings.demo import DEMO_PASSWORD, ORG_SLUG, DemoBuilder
 
 
 class Command(BaseCommand):
@@ -20,6 +20,15 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo data already present; nothing changed.")
+            # Only the key's hash is kept, so the secret cannot be shown again: say so, and
+            # how to get a key, rather than let "the demo key above" point at nothing.
+            self.stdout.write(
+                "Demo API key: shown only when the demo data was first created. For a new one:"
+            )
+            self.stdout.write(
+                f"  manage.py create_api_key --organization {ORG_SLUG} --name NAME "
+                "--scopes read,write,approve"
+            )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role in builder.logins():
             self.stdout.write(f"  {username:<10} {role}")
