@@ -1,4 +1,4 @@
-"""Does a line fit, and what is free? Capacity maths and the locking protocol of DESIGN §8.
+"""Does a line fit, and what is free? Capacity maths and the locking protocol.
 
 A line *holds* capacity when its booking does (approved, arrived, seated, released until
 the release time). Intervals are half-open, [start, end): back-to-back bookings fit.

@@ -309,7 +309,7 @@ def _display(value, tz: ZoneInfo) -> str:
         except ValueError:
             moment = None
         if moment is not None:
-            # Naive times are venue-local already (DESIGN §9).
+            # Naive times are venue-local already.
             local = timezone.localtime(moment, tz) if timezone.is_aware(moment) else moment
             return _format_local(local)
     return str(value)

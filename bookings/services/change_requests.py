@@ -1,4 +1,4 @@
-"""Change and cancellation requests (DESIGN §7): submit, approve, deny, withdraw.
+"""Change and cancellation requests: submit, approve, deny, withdraw.
 
 A request is stored as plain JSON in the shape `normalize_changes()` returns:
     {"contact": {"contact_name": ..., "contact_email": ..., "contact_phone": ...},

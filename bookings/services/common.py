@@ -191,7 +191,7 @@ def withdraw_open_change_request(booking: Booking, actor: Actor, *, reason: str)
 def check_fit(booking: Booking, lines: Lines, *, lock: bool) -> None:
     """Raise BookingConflict unless every line fits next to what holds capacity now.
 
-    With `lock`, the resources are row-locked first (DESIGN §8): do this whenever the
+    With `lock`, the resources are row-locked first (lock_resources): do this whenever the
     lines are about to hold capacity.
     """
     if lock:

@@ -2,7 +2,7 @@
 
 Each refusal runs inside its own savepoint (`refused`), so the test transaction survives
 and the accepted neighbour is then written in the same test. The exclusion constraint
-against double-booking exclusive spaces exists on PostgreSQL only (DESIGN §8).
+against double-booking exclusive spaces exists on PostgreSQL only (docs/architecture.md).
 """
 
 from contextlib import contextmanager

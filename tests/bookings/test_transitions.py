@@ -21,7 +21,7 @@ from venues.models import Event
 
 S = BookingStatus
 
-# DESIGN §6, written out independently of the model: transition -> (sources, target).
+# The state machine, written out independently of the model: transition -> (sources, target).
 TABLE = {
     "approve": ({S.PENDING}, S.APPROVED),
     "deny": ({S.PENDING}, S.DENIED),
