@@ -717,6 +717,7 @@ class LogEntry(models.Model):
         LINE_UPDATED = "line_updated", "Line updated"
         LINE_REMOVED = "line_removed", "Line removed"
         CONTACT_UPDATED = "contact_updated", "Customer or contact updated"
+        DETAILS_UPDATED = "details_updated", "Details updated"
         PAYMENT_RECORDED = "payment_recorded", "Payment recorded"
         CHANGE_REQUESTED = "change_requested", "Change requested"
         CHANGE_APPLIED = "change_applied", "Change applied"

@@ -81,3 +81,7 @@ __all__ = [
     "product_line_save",
     "space_line_save",
 ]
+
+from bookings.services.details import booking_update  # noqa: E402
+
+__all__ += ["booking_update"]
