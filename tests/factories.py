@@ -252,7 +252,7 @@ class ChangeRequestFactory(DjangoModelFactory):
 
     booking = factory.SubFactory(BookingFactory)
     submitted_by_kind = ActorKind.CUSTOMER
-    changes = factory.LazyFunction(lambda: {"contact": {"phone": "+34 600 000 000"}})
+    changes = factory.LazyFunction(lambda: {"contact": {"contact_phone": "+34 600 000 000"}})
 
 
 class NotificationFactory(DjangoModelFactory):

@@ -2,8 +2,10 @@
 
 An id that does not exist in the caller's organisation is a 400 naming the field (it is
 part of the body, not the URL). The services name what they refuse by their own words
-(`space_lines.0.space`); `errors_named_as_input()` gives the client its own
-(`spaces.0.space_id`).
+(`space_lines.0.space`, `contact_email`); `errors_named_as_input()` gives the client its
+own (`spaces.0.space_id`, `contact.email`). Every door takes contact details as
+`contact: {name, email, phone}` and space lines as `spaces`, and the answers use the same
+names: the change requests' JSON is translated both ways here.
 """
 
 from contextlib import contextmanager
@@ -13,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from rest_framework.exceptions import ValidationError
 
-from bookings.models import Customer, resolve_status
+from bookings.models import Booking, Customer, resolve_status
 from bookings.services import (
     ContactIn,
     CustomerIn,
@@ -58,6 +60,13 @@ FIELD_INPUTS = {
 }
 
 
+# The booking's contact fields -> their names inside the API's `contact` object.
+CONTACT_INPUTS = {"contact_name": "name", "contact_email": "email", "contact_phone": "phone"}
+# A change request's space line: its service key -> the API's (the rest are the same).
+CHANGE_LINE_INPUTS = {"places": "places_used"}
+# Service errors about a request as a whole.
+WHOLE_REQUEST = frozenset({"changes"})
+
 SERVICE_NAMES = {api_name: name for name, api_name in FIELD_INPUTS.items()}
 
 
@@ -75,6 +84,10 @@ def input_path(path: str) -> str:
     parts = path.split(".")
     if parts[0] == "line" and len(parts) > 1:
         parts.pop(0)
+    if parts[0] in WHOLE_REQUEST:
+        return "non_field_errors"
+    if parts[-1] in CONTACT_INPUTS and parts[:-1] in ([], ["contact"]):
+        return f"contact.{CONTACT_INPUTS[parts[-1]]}"
     parts[0] = LINE_LISTS.get(parts[0], parts[0])
     if parts[-1] == NON_FIELD_ERRORS:
         parts.pop()
@@ -191,6 +204,69 @@ def product_line(data: dict, organization: Organization, prefix: str) -> Product
         ends_at=data["ends_at"],
         **price_options(data, organization, prefix),
     )
+
+
+def contact_fields(contact: dict) -> dict:
+    """The API's `contact` object as the booking's fields: {"name": …} -> {"contact_name": …}."""
+    service_of = {api_name: name for name, api_name in CONTACT_INPUTS.items()}
+    return {service_of[key]: value for key, value in contact.items()}
+
+
+def change_arguments(data: dict) -> dict:
+    """The `changes` of services.change_request_submit for a validated PublicChangeInput."""
+    changes: dict = {}
+    if data.get("contact"):
+        changes["contact"] = contact_fields(data["contact"])
+    if data.get("answers"):
+        changes["answers"] = data["answers"]
+    if data.get("spaces"):
+        service_of = {api_name: name for name, api_name in CHANGE_LINE_INPUTS.items()}
+        changes["space_lines"] = [
+            {service_of.get(key, key): value for key, value in line.items()}
+            for line in data["spaces"]
+        ]
+    return changes
+
+
+def changes_as_input(changes: dict) -> dict:
+    """A stored change request's `changes` under the names its request used (the reverse
+    of change_arguments). A key it does not know is shown as stored."""
+    shown: dict = {}
+    if "contact" in changes:
+        shown["contact"] = {
+            CONTACT_INPUTS.get(key, key): value for key, value in changes["contact"].items()
+        }
+    if "answers" in changes:
+        shown["answers"] = changes["answers"]
+    if "space_lines" in changes:
+        shown["spaces"] = [
+            {CHANGE_LINE_INPUTS.get(key, key): value for key, value in line.items()}
+            for line in changes["space_lines"]
+        ]
+    return shown
+
+
+def update_changes(data: dict, booking: Booking) -> dict:
+    """The `changes` of services.booking_update for a validated BookingUpdateInput; the
+    customer and the payment type are looked up in the booking's organisation."""
+    organization = booking.organization
+    changes = {
+        name: data[name]
+        for name in ("title", "internal_note", "notify_email", "notify_sms")
+        if name in data
+    }
+    changes.update(contact_fields(data.get("contact", {})))
+    if "customer_id" in data:
+        changes["customer"] = pick(
+            Customer.objects.filter(organization=organization), data["customer_id"], "customer_id"
+        )
+    if "payment_type_id" in data:
+        changes["payment_type"] = pick(
+            PaymentType.objects.filter(organization=organization),
+            data["payment_type_id"],
+            "payment_type_id",
+        )
+    return changes
 
 
 def booking_arguments(data: dict, organization: Organization) -> dict:

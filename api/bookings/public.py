@@ -96,14 +96,14 @@ class PublicChangeRequestView(PublicView):
         data = serializer.validated_data
         token = data["manage_token"]
         booking = get_object_or_404(Booking, manage_token_hash=hash_manage_token(token))
-        changes = {key: data[key] for key in ("contact", "answers", "space_lines") if data.get(key)}
-        change_request = services.change_request_submit(
-            actor=Actor.customer(token),
-            booking=booking,
-            changes=changes,
-            is_cancellation=data["cancellation"],
-            request_note=data.get("request_note", ""),
-        )
+        with inputs.errors_named_as_input():
+            change_request = services.change_request_submit(
+                actor=Actor.customer(token),
+                booking=booking,
+                changes=inputs.change_arguments(data),
+                is_cancellation=data["cancellation"],
+                request_note=data.get("request_note", ""),
+            )
         return Response(
             s.ChangeRequestSerializer(change_request).data, status=http.HTTP_201_CREATED
         )

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from api.bookings.inputs import service_name
+from api.bookings.inputs import changes_as_input, service_name
 from bookings.models import (
     MAX_PLACES,
     STATUS_INFO,
@@ -79,15 +79,26 @@ LINE_PRICE_FIELDS = [
     "discount_id",
     "discount_amount",
     "use_manual_price",
-    "manual_price_gross",
-    "manual_price_vat_rate_id",
+    "manual_price_amount_gross",
+    "manual_price_vat_id",
     "net",
     "vat",
     "gross",
 ]
 
 
-class SpaceLineSerializer(serializers.ModelSerializer):
+class LinePriceSerializer(serializers.Serializer):
+    """A line's manual price under the names a line's input gives it (LinePriceInput)."""
+
+    manual_price_amount_gross = serializers.DecimalField(
+        source="manual_price_gross", max_digits=12, decimal_places=2, allow_null=True
+    )
+    manual_price_vat_id = IdField(source="manual_price_vat_rate_id", allow_null=True)
+
+
+class SpaceLineSerializer(LinePriceSerializer, serializers.ModelSerializer):
+    """A space line, named as `spaces[]` of a request names it, with its price."""
+
     places_used = serializers.IntegerField(source="places")
 
     class Meta:
@@ -113,13 +124,18 @@ class SpaceLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class EventLineSerializer(serializers.ModelSerializer):
+class EventLineSerializer(LinePriceSerializer, serializers.ModelSerializer):
+    """An event-ticket line, named as `events[]` of a request names it, with its price."""
+
     class Meta:
         model = EventBooking
         fields = ["id", "event_id", "price_id", "quantity", "holds_capacity", *LINE_PRICE_FIELDS]
 
 
-class ProductLineSerializer(serializers.ModelSerializer):
+class ProductLineSerializer(LinePriceSerializer, serializers.ModelSerializer):
+    """An inventory-product line, named as `inventory_products[]` of a request names it,
+    with its price."""
+
     inventory_product_id = IdField(source="product_id")
 
     class Meta:
@@ -159,6 +175,12 @@ class LogEntrySerializer(serializers.ModelSerializer):
             "data",
             "created_at",
         ]
+        extra_kwargs = {
+            "data": {
+                "help_text": "The details the service recorded, by the model's own field names "
+                "(a record of what happened, not an API input)."
+            }
+        }
 
 
 class EventSummarySerializer(serializers.ModelSerializer):
@@ -167,15 +189,27 @@ class EventSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "title", "venue_id", "space_id", "starts_at", "ends_at", "status"]
 
 
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField(source="contact_name")
+    email = serializers.CharField(source="contact_email")
+    phone = serializers.CharField(source="contact_phone")
+
+
 class BookingSerializer(serializers.ModelSerializer):
-    """A booking with its lines, payments, totals, VAT breakdown and Event."""
+    """A booking with its lines, payments, totals, VAT breakdown and Event.
+
+    Every field a request sends is answered under the same name (`customer_id`,
+    `contact`, `spaces`, `events`, `inventory_products`, the lines' fields).
+    """
 
     status_label = serializers.CharField(source="get_status_display")
+    customer_id = IdField()
     customer = CustomerSummarySerializer()
+    contact = ContactSerializer(source="*")
     event = EventSummarySerializer(allow_null=True)
-    space_lines = SpaceLineSerializer(source="space_bookings", many=True)
-    event_lines = EventLineSerializer(source="event_bookings", many=True)
-    product_lines = ProductLineSerializer(source="inventory_bookings", many=True)
+    spaces = SpaceLineSerializer(source="space_bookings", many=True)
+    events = EventLineSerializer(source="event_bookings", many=True)
+    inventory_products = ProductLineSerializer(source="inventory_bookings", many=True)
     payments = PaymentSerializer(many=True)
     vat_breakdown = serializers.SerializerMethodField()
     allowed_statuses = serializers.SerializerMethodField()
@@ -191,11 +225,10 @@ class BookingSerializer(serializers.ModelSerializer):
             "source",
             "venue_id",
             "booking_form_id",
+            "customer_id",
             "customer",
             "title",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
+            "contact",
             "notify_email",
             "notify_sms",
             "payment_type_id",
@@ -211,9 +244,9 @@ class BookingSerializer(serializers.ModelSerializer):
             "balance",
             "vat_breakdown",
             "event",
-            "space_lines",
-            "event_lines",
-            "product_lines",
+            "spaces",
+            "events",
+            "inventory_products",
             "payments",
             "approved_at",
             "canceled_at",
@@ -395,16 +428,6 @@ class StatusInput(StrictSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class ContactInput(StrictSerializer):
-    customer_id = IdField(required=False)
-    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    contact_email = serializers.EmailField(required=False, allow_blank=True)
-    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    notify_email = serializers.BooleanField(required=False)
-    notify_sms = serializers.BooleanField(required=False)
-    client_booking_last_updated_at = TimeField(required=False)
-
-
 class LinePriceInput(StrictSerializer):
     discount_id = IdField(required=False, allow_null=True)
     use_manual_price = serializers.BooleanField(required=False, default=False)
@@ -457,13 +480,27 @@ class CustomerInput(StrictSerializer):
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
+def _length_of(name: str) -> int:
+    return Booking._meta.get_field(name).max_length
+
+
 class ContactFields(StrictSerializer):
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    email = serializers.EmailField(required=False, allow_blank=True)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    """The person to contact about a booking, if not the customer (every door names it so)."""
+
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=_length_of("contact_name")
+    )
+    email = serializers.EmailField(
+        required=False, allow_blank=True, max_length=_length_of("contact_email")
+    )
+    phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=_length_of("contact_phone")
+    )
 
 
 DISCOUNT_CODE_HELP = "A discount's public code (case does not matter)."
+# The model's internal note is a TextField; the API still caps what one request may send.
+INTERNAL_NOTE_LENGTH = 10000
 
 
 class BookingCreateInput(StrictSerializer):
@@ -474,8 +511,10 @@ class BookingCreateInput(StrictSerializer):
     venue_id = IdField(required=False)
     booking_form_id = IdField(required=False, allow_null=True)
     payment_type_id = IdField(required=False, allow_null=True)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=_length_of("title"))
+    internal_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=INTERNAL_NOTE_LENGTH
+    )
     request_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     contact = ContactFields(required=False)
     answers = serializers.DictField(required=False)
@@ -490,6 +529,24 @@ class BookingCreateInput(StrictSerializer):
     spaces = SpaceLineInput(many=True, required=False, default=list)
     events = EventLineInput(many=True, required=False, default=list)
     inventory_products = ProductLineInput(many=True, required=False, default=list)
+
+
+class BookingUpdateInput(StrictSerializer):
+    """What PATCH /bookings/{id} changes; only the fields sent change (the lines, the status
+    and the customer's answers have their own doors)."""
+
+    customer_id = IdField(required=False)
+    contact = ContactFields(required=False, help_text="Only the keys sent change.")
+    title = serializers.CharField(required=False, allow_blank=True, max_length=_length_of("title"))
+    internal_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=INTERNAL_NOTE_LENGTH
+    )
+    payment_type_id = IdField(required=False, allow_null=True, help_text="null clears it.")
+    notify_email = serializers.BooleanField(required=False)
+    notify_sms = serializers.BooleanField(required=False)
+    client_booking_last_updated_at = TimeField(
+        required=False, help_text="The `updated_at` you saw; an older one is refused (409)."
+    )
 
 
 class CreatedBookingSerializer(BookingDetailSerializer):
@@ -513,8 +570,38 @@ class PaymentInput(StrictSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=255)
 
 
+class ChangedSpaceLineSerializer(serializers.Serializer):
+    """A space line's asked change, as the request named it (only what was asked)."""
+
+    id = IdField()
+    starts_at = serializers.DateTimeField(required=False)
+    ends_at = serializers.DateTimeField(required=False)
+    places_used = serializers.IntegerField(required=False)
+    space_id = IdField(required=False)
+    layout_id = IdField(required=False, allow_null=True)
+    name = serializers.CharField(required=False)
+    expected_attendees = serializers.IntegerField(required=False, allow_null=True)
+    guaranteed_attendees = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ChangesSerializer(serializers.Serializer):
+    """What a change request asks, under the names the request gave it."""
+
+    contact = ContactFields(required=False)
+    answers = serializers.DictField(required=False)
+    spaces = ChangedSpaceLineSerializer(many=True, required=False)
+
+
 class ChangeRequestSerializer(serializers.ModelSerializer):
     booking_reference = serializers.CharField(source="booking.reference")
+    cancellation = serializers.BooleanField(source="is_cancellation")
+    changes = serializers.SerializerMethodField()
+    comment = serializers.CharField(
+        source="decision_comment", help_text="Staff's internal comment on the decision."
+    )
+    message = serializers.CharField(
+        source="decision_message", help_text="What staff told the customer with the decision."
+    )
 
     class Meta:
         model = ChangeRequest
@@ -523,17 +610,21 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
             "booking_id",
             "booking_reference",
             "status",
-            "is_cancellation",
+            "cancellation",
             "changes",
             "request_note",
             "submitted_by_kind",
             "event_procedure",
             "decided_at",
-            "decision_comment",
-            "decision_message",
+            "comment",
+            "message",
             "created_at",
             "updated_at",
         ]
+
+    @extend_schema_field(ChangesSerializer)
+    def get_changes(self, change_request: ChangeRequest) -> dict:
+        return ChangesSerializer(changes_as_input(change_request.changes)).data
 
 
 class ChangeDecisionInput(StrictSerializer):
@@ -627,29 +718,14 @@ class PublicBookingResultSerializer(serializers.Serializer):
     manage_url = serializers.CharField()
 
 
-def _length_of(name: str) -> int:
-    return Booking._meta.get_field(name).max_length
-
-
-class ChangeContactInput(StrictSerializer):
-    contact_name = serializers.CharField(
-        required=False, allow_blank=True, max_length=_length_of("contact_name")
-    )
-    contact_email = serializers.EmailField(
-        required=False, allow_blank=True, max_length=_length_of("contact_email")
-    )
-    contact_phone = serializers.CharField(
-        required=False, allow_blank=True, max_length=_length_of("contact_phone")
-    )
-
-
 class ChangeSpaceLineInput(StrictSerializer):
-    """A change to one of the booking's space lines; only the fields given change."""
+    """A change to one of the booking's space lines (named as `spaces` names them); only the
+    fields given change."""
 
     id = IdField(help_text="The space line to change.")
     starts_at = VenueTimeField(required=False)
     ends_at = VenueTimeField(required=False)
-    places = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PLACES)
+    places_used = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PLACES)
     space_id = IdField(required=False, help_text="Another space of the venue on the form.")
     layout_id = IdField(required=False, allow_null=True)
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -658,9 +734,9 @@ class ChangeSpaceLineInput(StrictSerializer):
 class PublicChangeInput(StrictSerializer):
     manage_token = serializers.CharField(max_length=100)
     cancellation = serializers.BooleanField(default=False)
-    contact = ChangeContactInput(required=False)
+    contact = ContactFields(required=False, help_text="Only the keys sent change.")
     answers = serializers.DictField(required=False)
-    space_lines = ChangeSpaceLineInput(many=True, required=False)
+    spaces = ChangeSpaceLineInput(many=True, required=False)
     request_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
@@ -672,6 +748,8 @@ class BookingOfLineMixin(serializers.Serializer):
 
 
 class EventBookingResourceSerializer(BookingOfLineMixin, EventLineSerializer):
+    """An event-ticket line (named as `events[]` names it) with the booking it belongs to."""
+
     class Meta(EventLineSerializer.Meta):
         fields = [
             *EventLineSerializer.Meta.fields,
@@ -683,6 +761,9 @@ class EventBookingResourceSerializer(BookingOfLineMixin, EventLineSerializer):
 
 
 class ProductBookingResourceSerializer(BookingOfLineMixin, ProductLineSerializer):
+    """An inventory-product line (named as `inventory_products[]` names it) with the booking
+    it belongs to."""
+
     class Meta(ProductLineSerializer.Meta):
         fields = [
             *ProductLineSerializer.Meta.fields,

@@ -1,5 +1,6 @@
 """Booking endpoints: thin views that validate input, call one service and present the result."""
 
+import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -258,27 +259,20 @@ class BookingViewSet(
         return self._answer(booking)
 
     @extend_schema(
-        request=s.ContactInput, responses={200: s.BookingDetailSerializer, 409: CONFLICT}
+        request=s.BookingUpdateInput, responses={200: s.BookingDetailSerializer, 409: CONFLICT}
     )
     def partial_update(self, request, pk=None):
-        """Change only the customer and contact details (everything else has its own door)."""
+        """Change the customer, contact, title, internal note, payment type or notification
+        flags; only the fields sent change (lines, status and answers have their own doors)."""
         booking = self.get_object()
-        data = dict(self._input(s.ContactInput).validated_data)
-        customer = None
-        if "customer_id" in data:
-            customer = (
-                selectors.customer_list(organizations=organizations_of(request))
-                .filter(pk=data.pop("customer_id"), organization=booking.organization)
-                .first()
+        data = self._input(s.BookingUpdateInput).validated_data
+        with inputs.errors_named_as_input():
+            services.booking_update(
+                actor=actor_of(request),
+                booking=booking,
+                seen=data.get("client_booking_last_updated_at"),
+                changes=inputs.update_changes(data, booking),
             )
-            if customer is None:
-                raise ValidationError({"customer_id": ["No such customer."]})
-        services.booking_update_contact(
-            actor=actor_of(request),
-            booking=booking,
-            client_updated_at=data.pop("client_booking_last_updated_at", None),
-            changes={**data, **({"customer": customer} if customer else {})},
-        )
         return self._answer(booking)
 
     @extend_schema(responses=s.LogEntrySerializer(many=True))
@@ -290,6 +284,15 @@ class BookingViewSet(
         return Response(s.LogEntrySerializer(entries, many=True).data)
 
 
+class ChangeRequestAPIFilter(ChangeRequestFilter):
+    """The shared filters, with the request's `cancellation` under the name answers give it."""
+
+    cancellation = django_filters.BooleanFilter(field_name="is_cancellation")
+
+    class Meta(ChangeRequestFilter.Meta):
+        fields = ["status", "booking_id"]
+
+
 class ChangeRequestViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -297,7 +300,7 @@ class ChangeRequestViewSet(
 
     serializer_class = s.ChangeRequestSerializer
     lookup_value_regex = "[0-9]+"
-    filterset_class = ChangeRequestFilter
+    filterset_class = ChangeRequestAPIFilter
     rights = {"approve": Action.APPROVE, "deny": Action.APPROVE}
 
     def get_queryset(self):
@@ -316,12 +319,13 @@ class ChangeRequestViewSet(
             if service is (services.change_request_approve)
             else {}
         )
-        decided = service(
-            actor=actor_of(self.request),
-            change_request=change_request,
-            notice=s.notice_of(values),
-            **extra,
-        )
+        with inputs.errors_named_as_input():
+            decided = service(
+                actor=actor_of(self.request),
+                change_request=change_request,
+                notice=s.notice_of(values),
+                **extra,
+            )
         return Response(s.ChangeRequestSerializer(decided).data)
 
     @extend_schema(

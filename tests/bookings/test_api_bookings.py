@@ -78,7 +78,9 @@ def test_decline_with_comment_and_message_answers_the_booking_with_its_log(world
 def test_approve_with_a_stale_last_updated_at_is_409_and_changes_nothing(world, api):
     booking = world.book()
     seen = booking.updated_at.isoformat()
-    api.patch(url(f"bookings/{booking.pk}"), {"contact_phone": "+34 600 000 001"}, format="json")
+    api.patch(
+        url(f"bookings/{booking.pk}"), {"contact": {"phone": "+34 600 000 001"}}, format="json"
+    )
     response = api.post(
         url(f"bookings/{booking.pk}/approve"),
         {"client_booking_last_updated_at": seen},
@@ -185,7 +187,7 @@ def test_a_booking_shows_lines_totals_vat_and_log(world, api):
     assert body["vat_breakdown"] == [
         {"percent": "21.00", "net": "165.29", "vat": "34.71", "gross": "200.00"}
     ]
-    assert body["space_lines"][0]["places_used"] == 10
+    assert body["spaces"][0]["places_used"] == 10
     assert [entry["action"] for entry in body["log"]] == ["created", "approved"]
     assert body["event"]["title"] == "Team meeting"
 
@@ -200,12 +202,12 @@ def test_approve_conflict_is_409_naming_the_other_booking(world, api):
     assert body["conflicts"][0]["reason"] == "space_taken"
 
 
-def test_patch_changes_contact_only_and_names_a_bad_field(world, api):
+def test_patch_changes_the_contact_and_names_a_bad_field(world, api):
     booking = world.book()
     response = api.patch(
-        url(f"bookings/{booking.pk}"), {"contact_email": "pa@example.com"}, format="json"
+        url(f"bookings/{booking.pk}"), {"contact": {"email": "pa@example.com"}}, format="json"
     )
-    assert (response.status_code, response.json()["contact_email"]) == (200, "pa@example.com")
+    assert (response.status_code, response.json()["contact"]["email"]) == (200, "pa@example.com")
     response = api.patch(url(f"bookings/{booking.pk}"), {"status": "approved"}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "status"
@@ -267,13 +269,13 @@ def test_a_read_key_cannot_write_and_a_write_key_cannot_approve(world):
     assert reader.get(url(f"bookings/{booking.pk}")).status_code == 200
     assert (
         reader.patch(
-            url(f"bookings/{booking.pk}"), {"contact_name": "X"}, format="json"
+            url(f"bookings/{booking.pk}"), {"contact": {"name": "X"}}, format="json"
         ).status_code
         == 403
     )
     assert (
         writer.patch(
-            url(f"bookings/{booking.pk}"), {"contact_name": "X"}, format="json"
+            url(f"bookings/{booking.pk}"), {"contact": {"name": "X"}}, format="json"
         ).status_code
         == 200
     )
@@ -368,7 +370,7 @@ def test_post_bookings_with_every_kind_of_line_reads_naive_times_in_the_venue_zo
     body = response.json()
     assert response.status_code == 201, body
     assert (body["status"], body["source"]) == ("approved", "api")
-    assert body["space_lines"][0]["starts_at"] == "2030-03-04T09:00:00Z"  # 10:00 in Madrid
+    assert body["spaces"][0]["starts_at"] == "2030-03-04T09:00:00Z"  # 10:00 in Madrid
     assert body["total_gross"] == "285.00"  # 200 + 2 × 30 + 25
     assert body["manage_token"]
 

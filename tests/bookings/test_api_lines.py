@@ -71,7 +71,7 @@ def test_inventory_product_bookings_search_filter_and_update(world, api):
         format="json",
     )
     assert response.status_code == 201, response.json()
-    line_id = response.json()["product_lines"][0]["id"]
+    line_id = response.json()["inventory_products"][0]["id"]
     name = world.product.name
     for query, expected in [
         (f"search={name}", 1),

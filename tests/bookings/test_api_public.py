@@ -84,7 +84,7 @@ def test_a_customer_asks_for_a_change_with_the_token_and_staff_approve_it(world)
         url("public/change-requests"),
         {
             "manage_token": created["manage_token"],
-            "space_lines": [{"id": line.pk, "ends_at": "2030-03-04T13:00:00+01:00"}],
+            "spaces": [{"id": line.pk, "ends_at": "2030-03-04T13:00:00+01:00"}],
             "request_note": "One more hour please",
         },
         format="json",

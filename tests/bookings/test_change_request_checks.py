@@ -280,23 +280,23 @@ def post_change(token, **body):
 @pytest.mark.parametrize(
     ("body", "attr"),
     [
-        ({"space_lines": [{"id": "abc"}]}, "space_lines.0.id"),
-        ({"space_lines": [{"id": [1]}]}, "space_lines.0.id"),
-        ({"space_lines": [{"id": {}}]}, "space_lines.0.id"),
-        ({"space_lines": [{"id": "LINE", "space_id": "x"}]}, "space_lines.0.space_id"),
-        ({"space_lines": [{"id": "LINE", "layout_id": "x"}]}, "space_lines.0.layout_id"),
-        ({"space_lines": [{"id": "LINE", "places": 10**30}]}, "space_lines.0.places"),
-        ({"space_lines": [{"id": "LINE", "name": "a\x00b"}]}, "space_lines.0.name"),
-        ({"space_lines": [{"id": "LINE", "name": "a\ud800b"}]}, "space_lines.0.name"),
-        ({"space_lines": [{"id": "LINE", "name": ["x"]}]}, "space_lines.0.name"),
-        ({"space_lines": [{"id": "LINE", "setup_minutes": 0}]}, "space_lines.0.setup_minutes"),
-        ({"contact": {"contact_name": "x" * 1_000_000}}, "contact.contact_name"),
-        ({"contact": {"contact_name": {"a": 1}}}, "contact.contact_name"),
-        ({"contact": {"contact_email": "nope"}}, "contact.contact_email"),
-        ({"contact": {"contact_name": "A\ud800"}}, "contact.contact_name"),
+        ({"spaces": [{"id": "abc"}]}, "spaces.0.id"),
+        ({"spaces": [{"id": [1]}]}, "spaces.0.id"),
+        ({"spaces": [{"id": {}}]}, "spaces.0.id"),
+        ({"spaces": [{"id": "LINE", "space_id": "x"}]}, "spaces.0.space_id"),
+        ({"spaces": [{"id": "LINE", "layout_id": "x"}]}, "spaces.0.layout_id"),
+        ({"spaces": [{"id": "LINE", "places_used": 10**30}]}, "spaces.0.places_used"),
+        ({"spaces": [{"id": "LINE", "name": "a\x00b"}]}, "spaces.0.name"),
+        ({"spaces": [{"id": "LINE", "name": "a\ud800b"}]}, "spaces.0.name"),
+        ({"spaces": [{"id": "LINE", "name": ["x"]}]}, "spaces.0.name"),
+        ({"spaces": [{"id": "LINE", "setup_minutes": 0}]}, "spaces.0.setup_minutes"),
+        ({"contact": {"name": "x" * 1_000_000}}, "contact.name"),
+        ({"contact": {"name": {"a": 1}}}, "contact.name"),
+        ({"contact": {"email": "nope"}}, "contact.email"),
+        ({"contact": {"name": "A\ud800"}}, "contact.name"),
         (
-            {"space_lines": [{"id": "LINE", "ends_at": "2030-03-04T20:00:00+01:00"}]},
-            "space_lines.0.ends_at",
+            {"spaces": [{"id": "LINE", "ends_at": "2030-03-04T20:00:00+01:00"}]},
+            "spaces.0.ends_at",
         ),
     ],
 )
@@ -304,7 +304,7 @@ def test_the_public_change_door_names_every_bad_field_and_stores_nothing(world, 
     world.form.max_duration_minutes = 240
     world.form.save()
     booking, customer = public(world, approve=True)
-    for asked in body.get("space_lines", []):
+    for asked in body.get("spaces", []):
         if asked["id"] == "LINE":
             asked["id"] = booking.space_bookings.get().pk
     response = post_change(customer.manage_token, **body)

@@ -385,4 +385,4 @@ def test_staff_and_keys_may_use_a_discount_code_too(world, early_bird):
         format="json",
     )
     assert response.status_code == 201, response.json()
-    assert response.json()["space_lines"][0]["discount_id"] == early_bird.pk
+    assert response.json()["spaces"][0]["discount_id"] == early_bird.pk
