@@ -270,7 +270,7 @@ class BookingViewSet(
             services.booking_update(
                 actor=actor_of(request),
                 booking=booking,
-                seen=data.get("client_booking_last_updated_at"),
+                client_updated_at=data.get("client_booking_last_updated_at"),
                 changes=inputs.update_changes(data, booking),
             )
         return self._answer(booking)

@@ -1,9 +1,10 @@
 """Every write to a booking goes through one of these functions, whichever door it comes in by.
 
 The modules: inputs (what a booking or line asks for), create, form_rules (what may be
-asked), decisions (approve, deny, cancel, status by name), front_desk, contact, payments,
-lines, change_requests, customers, catalogue (catalogue writes that protect bookings),
-common (lock, freshness, move, log, price, fit, notify).
+asked), decisions (approve, deny, cancel, status by name), front_desk, details (customer,
+contact, title, note, flags), payments, lines, change_requests, customers, catalogue
+(catalogue writes that protect bookings), common (lock, freshness, move, log, price, fit,
+notify).
 """
 
 from bookings.services.change_requests import (
@@ -13,7 +14,6 @@ from bookings.services.change_requests import (
     change_request_withdraw,
 )
 from bookings.services.common import Notice
-from bookings.services.contact import booking_update_contact
 from bookings.services.create import booking_create
 from bookings.services.customers import (
     CustomerIn,
@@ -27,6 +27,7 @@ from bookings.services.decisions import (
     booking_deny,
     booking_set_status,
 )
+from bookings.services.details import booking_update
 from bookings.services.front_desk import (
     booking_arrive,
     booking_mark_no_show,
@@ -67,7 +68,7 @@ __all__ = [
     "booking_release",
     "booking_seat",
     "booking_set_status",
-    "booking_update_contact",
+    "booking_update",
     "change_request_approve",
     "change_request_deny",
     "change_request_submit",
@@ -81,7 +82,3 @@ __all__ = [
     "product_line_save",
     "space_line_save",
 ]
-
-from bookings.services.details import booking_update  # noqa: E402
-
-__all__ += ["booking_update"]

@@ -63,7 +63,7 @@ def booking_update(
     *,
     actor: Actor,
     booking: Booking | int,
-    seen: datetime | None = None,
+    client_updated_at: datetime | None = None,
     changes: Mapping[str, Any],
 ) -> Booking:
     """Change the booking's details; only the fields named in `changes` change.
@@ -73,8 +73,8 @@ def booking_update(
     notify_email, notify_sms.
 
     Rules: the write right (core.permissions; a customer asks through a change request
-    instead); `seen`, the caller's copy of `updated_at`, must be current (else
-    StaleBooking, nothing changed); the customer and the payment type must be the
+    instead); `client_updated_at`, the caller's copy of `updated_at`, must be current
+    (else StaleBooking, nothing changed); the customer and the payment type must be the
     booking's organisation's; lengths and formats are the model's; anything else in
     `changes` is refused by name. The lines, the status and the Event (which keeps the
     title it was given at approval) stay as they are.
@@ -86,7 +86,7 @@ def booking_update(
         raise ValidationError({name: "This cannot be changed here." for name in unknown})
     booking = lock_booking(booking)
     require(actor, Action.WRITE, booking.organization)
-    check_fresh(booking, seen)
+    check_fresh(booking, client_updated_at)
 
     asked = {name: _checked(name, value) for name, value in changes.items()}
     before = {name: _stored(booking, name) for name in asked}

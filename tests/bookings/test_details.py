@@ -25,7 +25,7 @@ def test_booking_update_changes_title_note_payment_type_and_flags_and_logs_old_a
     services.booking_update(
         actor=world.actors["front_desk"],
         booking=booking,
-        seen=booking.updated_at,
+        client_updated_at=booking.updated_at,
         changes={
             "title": " Board meeting  ",
             "internal_note": "Greet at the door.\n",
@@ -111,7 +111,10 @@ def test_booking_update_refuses_a_stale_copy_and_changes_nothing(world):
     seen = booking.updated_at - timedelta(seconds=5)
     with pytest.raises(StaleBooking):
         services.booking_update(
-            actor=world.actors["manager"], booking=booking, seen=seen, changes={"title": "Late"}
+            actor=world.actors["manager"],
+            booking=booking,
+            client_updated_at=seen,
+            changes={"title": "Late"},
         )
     booking.refresh_from_db()
     assert booking.title == "Team meeting"
@@ -122,7 +125,10 @@ def test_booking_update_accepts_a_copy_seen_to_the_second(world):
     booking = world.book()
     seen = booking.updated_at.replace(microsecond=0)
     services.booking_update(
-        actor=world.actors["manager"], booking=booking, seen=seen, changes={"title": "On time"}
+        actor=world.actors["manager"],
+        booking=booking,
+        client_updated_at=seen,
+        changes={"title": "On time"},
     )
     assert Booking.objects.get(pk=booking.pk).title == "On time"
 

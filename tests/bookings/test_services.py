@@ -267,7 +267,7 @@ def test_approve_holds_the_place_creates_the_event_logs_and_notifies(world):
 def test_approve_refuses_a_stale_booking_and_changes_nothing(world):
     booking = world.book()
     seen = booking.updated_at
-    services.booking_update_contact(
+    services.booking_update(
         actor=world.actors["manager"],
         booking=booking,
         changes={"contact_phone": "+34 611 000 000"},
@@ -477,43 +477,7 @@ def test_an_unknown_status_name_is_a_field_error(world):
     assert "status" in refused.value.message_dict
 
 
-# -- contact and payments ---------------------------------------------------------------------
-
-
-def test_contact_details_change_alone_and_are_logged(world):
-    booking = world.book()
-    other = f.CustomerFactory(organization=world.organization)
-    services.booking_update_contact(
-        actor=world.actors["front_desk"],
-        booking=booking,
-        changes={"customer": other, "contact_email": "pa@example.com"},
-    )
-    booking.refresh_from_db()
-    assert (booking.customer, booking.contact_email) == (other, "pa@example.com")
-    assert booking.notify_address == "pa@example.com"
-    entry = booking.log_entries.last()
-    assert entry.action == "contact_updated"
-    assert set(entry.data["changed"]) == {"customer_id", "contact_email"}
-
-
-def test_only_contact_fields_can_change_that_way(world):
-    with pytest.raises(ValidationError) as refused:
-        services.booking_update_contact(
-            actor=world.actors["manager"],
-            booking=world.book(),
-            changes={"internal_note": "x"},
-        )
-    assert "internal_note" in refused.value.message_dict
-
-
-def test_a_customer_of_another_organisation_is_refused(world):
-    with pytest.raises(ValidationError) as refused:
-        services.booking_update_contact(
-            actor=world.actors["manager"],
-            booking=world.book(),
-            changes={"customer": f.CustomerFactory()},
-        )
-    assert "customer" in refused.value.message_dict
+# -- payments ---------------------------------------------------------------------
 
 
 def test_payments_and_refunds_keep_paid_and_balance(world):
