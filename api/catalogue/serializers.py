@@ -11,14 +11,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.bookings.serializers import (
+from bookings.models import Customer
+from bookings.services.customers import CUSTOMER_FIELDS
+from core.api.serializers import (
     IdField,
     StrictSerializer,
     VenueTimeField,
     refuse_unknown_fields,
 )
-from bookings.models import Customer
-from bookings.services.customers import CUSTOMER_FIELDS
 from core.times import check_year, in_venue_time, local_day_bounds
 from venues.models import (
     Blockout,
