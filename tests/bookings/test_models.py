@@ -44,7 +44,7 @@ def test_a_new_booking_gets_a_reference_unrelated_to_its_id():
 def test_reference_generation_skips_a_taken_reference():
     taken = f.BookingFactory()
     with mock.patch(
-        "bookings.models.generate_reference", side_effect=[taken.reference, "VD-ZZZZZZ"]
+        "bookings.models.booking.generate_reference", side_effect=[taken.reference, "VD-ZZZZZZ"]
     ):
         assert f.BookingFactory().reference == "VD-ZZZZZZ"
 

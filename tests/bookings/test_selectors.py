@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from bookings import models as bookings
 from bookings import selectors
 from bookings.services import ProductLineIn
+from core.actors import ActorKind
 from tests import factories as f
 from tests.bookings.conftest import at
 from venues.models import Organization
@@ -30,7 +31,7 @@ def booking_with_everything(organization: Organization, number: int = 0) -> book
     f.InventoryBookingFactory(booking=booking, starts_at=start)
     f.PaymentFactory(booking=booking, payment_type=f.PaymentTypeFactory(organization=organization))
     staff = f.UserFactory()
-    f.LogEntryFactory(booking=booking, user=staff, actor_kind=bookings.ActorKind.USER)
+    f.LogEntryFactory(booking=booking, user=staff, actor_kind=ActorKind.USER)
     f.ChangeRequestFactory(booking=booking)
     booking.compute_span()
     booking.save()
