@@ -22,6 +22,8 @@ from bookings.models import (
     InventoryBooking,
     LogEntry,
     Payment,
+    SpaceBooking,
+    hash_manage_token,
 )
 from venues.models import Blockout, InventoryProduct, Organization, Space
 
@@ -171,3 +173,64 @@ def product_availability_get(
     return ProductAvailability(
         product=product, start=start, end=end, units_held=held, peak_at=peak_at
     )
+
+
+# -- the customer's own booking (manage link) ---------------------------------------------------
+
+# What a customer reads in their booking's history: decisions and change requests, with the
+# message staff wrote to them; never internal comments or staff bookkeeping.
+CUSTOMER_HISTORY = (
+    LogEntry.Action.CREATED,
+    LogEntry.Action.APPROVED,
+    LogEntry.Action.DENIED,
+    LogEntry.Action.CANCELED,
+    LogEntry.Action.CHANGE_REQUESTED,
+    LogEntry.Action.CHANGE_APPLIED,
+    LogEntry.Action.CHANGE_APPROVED,
+    LogEntry.Action.CHANGE_DENIED,
+    LogEntry.Action.CHANGE_WITHDRAWN,
+)
+
+
+def booking_by_manage_token(*, token: str) -> Booking | None:
+    """The booking whose manage token this is, with what its manage page shows; None if none.
+
+    Only the token's hash is stored: it is looked up by its hash, then compared in
+    constant time.
+    """
+    if not token or len(token) > 200:
+        return None
+    booking = (
+        Booking.objects.filter(manage_token_hash=hash_manage_token(token))
+        .select_related("organization", "venue", "customer", "booking_form", "event")
+        .prefetch_related(
+            Prefetch(
+                "space_bookings",
+                queryset=SpaceBooking.objects.select_related("space", "layout").order_by(
+                    "starts_at", "pk"
+                ),
+            ),
+            Prefetch(
+                "event_bookings",
+                queryset=EventBooking.objects.select_related("event", "price").order_by("pk"),
+            ),
+            Prefetch(
+                "inventory_bookings",
+                queryset=InventoryBooking.objects.select_related("product").order_by(
+                    "starts_at", "pk"
+                ),
+            ),
+            Prefetch("payments", queryset=Payment.objects.order_by("paid_at", "pk")),
+            Prefetch(
+                "log_entries",
+                queryset=LogEntry.objects.filter(action__in=CUSTOMER_HISTORY).order_by(
+                    "created_at", "pk"
+                ),
+                to_attr="customer_history",
+            ),
+        )
+        .first()
+    )
+    if booking is None or not booking.manage_token_matches(token):
+        return None
+    return booking

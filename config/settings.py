@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "venues",
     "bookings",
     "backoffice",
+    "public",
 ]
 
 MIDDLEWARE = [
