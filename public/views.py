@@ -1,8 +1,14 @@
 """The customer's pages, reached without an account: a booking's manage page by its link."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
 
 from bookings.models import BookingStatus, LogEntry
 from bookings.selectors import booking_by_manage_token
@@ -62,13 +68,73 @@ def _private(response):
     return response
 
 
-@require_GET
-def manage(request, token: str):
-    """Status in words, what was booked in the venue's time, totals, payments, history."""
+def _booking_of(token: str):
     booking = booking_by_manage_token(token=token)
     if booking is None or not may(
         Actor.customer(token), Action.VIEW, booking.organization, booking=booking
     ):
+        return None
+    return booking
+
+
+# The calendar entry's status, as calendar apps read it; a booking that no longer takes
+# place is CANCELLED, so that the app removes or strikes it.
+ICS_STATUS = {
+    BookingStatus.PENDING: "TENTATIVE",
+    BookingStatus.APPROVED: "CONFIRMED",
+    BookingStatus.ARRIVED: "CONFIRMED",
+    BookingStatus.SEATED: "CONFIRMED",
+    BookingStatus.RELEASED: "CONFIRMED",
+}
+# Entries of the history that change what the calendar shows (times, place, status).
+ICS_CHANGES = (
+    LogEntry.Action.APPROVED,
+    LogEntry.Action.DENIED,
+    LogEntry.Action.CANCELED,
+    LogEntry.Action.NO_SHOW,
+    LogEntry.Action.CHANGE_APPLIED,
+    LogEntry.Action.CHANGE_APPROVED,
+    LogEntry.Action.LINE_ADDED,
+    LogEntry.Action.LINE_UPDATED,
+    LogEntry.Action.LINE_REMOVED,
+    LogEntry.Action.DETAILS_UPDATED,
+)
+
+
+@require_GET
+def manage_ics(request, token: str):
+    """The booking as one calendar entry: a stable UID, and a SEQUENCE that grows with
+    every change, so that calendar apps update the entry instead of adding another."""
+    booking = _booking_of(token)
+    if booking is None or booking.starts_at is None:
+        raise Http404
+    venue = booking.venue
+    entry = CalendarEvent()
+    entry.add("uid", f"{booking.reference}@{urlsplit(settings.VENUEDESK_SITE_URL).hostname}")
+    entry.add("sequence", booking.log_entries.filter(action__in=ICS_CHANGES).count())
+    entry.add("dtstamp", booking.updated_at)
+    entry.add("dtstart", booking.starts_at)
+    entry.add("dtend", booking.ends_at)
+    entry.add("summary", f"{booking.title or booking.reference} — {venue.name}")
+    entry.add("location", ", ".join(filter(None, [venue.name, venue.address, venue.city])))
+    entry.add("status", ICS_STATUS.get(booking.status, "CANCELLED"))
+    # No link in it: calendars get shared, and the link is the customer's key.
+    entry.add("description", f"{_('Booking')} {booking.reference}")
+    calendar = Calendar()
+    calendar.add("prodid", "-//Venuedesk//Bookings//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(entry)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
+    return _private(response)
+
+
+@require_GET
+def manage(request, token: str):
+    """Status in words, what was booked in the venue's time, totals, payments, history."""
+    booking = _booking_of(token)
+    if booking is None:
         return _private(render(request, "public/link_not_found.html", status=404))
     heading, meaning = STATUS_WORDS[booking.status]
     history = [

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from icalendar import Calendar
 
 from bookings import services
 from bookings.services import SpaceLineIn
@@ -126,3 +127,47 @@ def test_the_page_takes_the_same_queries_however_long_the_history(client, world)
     services.payment_record(actor=world.actors["manager"], booking=long.booking, amount="10")
     assert long.booking.log_entries.count() > short.booking.log_entries.count() + 3
     assert queries_for(long) == queries_for(short)
+
+
+# -- the calendar entry ---------------------------------------------------------------------
+
+
+def calendar_entry(client, created):
+    response = client.get(f"/manage/{created.manage_token}/booking.ics")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    assert response["Referrer-Policy"] == "no-referrer"
+    [entry] = Calendar.from_ical(response.content).walk("VEVENT")
+    return entry
+
+
+def test_the_calendar_entry_is_tentative_then_confirmed_with_the_same_uid_and_a_higher_sequence(
+    client, world
+):
+    created = request_the_room(world)
+    pending = calendar_entry(client, created)
+    assert str(pending["STATUS"]) == "TENTATIVE"
+    assert pending.decoded("DTSTART") == at("2030-03-04 10:00")
+    assert pending.decoded("DTEND") == at("2030-03-04 12:00")
+    assert created.manage_token not in pending.to_ical().decode()
+
+    services.booking_approve(actor=world.actors["approver"], booking=created.booking)
+    approved = calendar_entry(client, created)
+    assert str(approved["STATUS"]) == "CONFIRMED"
+    assert str(approved["UID"]) == str(pending["UID"])
+    assert int(approved["SEQUENCE"]) > int(pending["SEQUENCE"])
+
+    services.booking_cancel(actor=world.actors["approver"], booking=created.booking)
+    canceled = calendar_entry(client, created)
+    assert str(canceled["STATUS"]) == "CANCELLED"
+    assert int(canceled["SEQUENCE"]) > int(approved["SEQUENCE"])
+
+
+def test_the_manage_page_links_to_the_calendar_entry(client, world):
+    page = page_of(client, request_the_room(world)).content.decode()
+    assert 'href="booking.ics"' in page
+
+
+def test_no_calendar_entry_without_the_right_link(client, world):
+    request_the_room(world)
+    assert client.get("/manage/unknown/booking.ics").status_code == 404
