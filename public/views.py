@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -107,7 +107,7 @@ def manage_ics(request, token: str):
     every change, so that calendar apps update the entry instead of adding another."""
     booking = _booking_of(token)
     if booking is None or booking.starts_at is None:
-        raise Http404
+        return _private(render(request, "public/link_not_found.html", status=404))
     venue = booking.venue
     entry = CalendarEvent()
     entry.add("uid", f"{booking.reference}@{urlsplit(settings.VENUEDESK_SITE_URL).hostname}")

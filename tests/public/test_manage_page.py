@@ -9,6 +9,7 @@ from icalendar import Calendar
 
 from bookings import services
 from bookings.services import SpaceLineIn
+from core.actors import Actor
 from tests.bookings import conftest as booking_world
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +116,7 @@ def test_the_page_takes_the_same_queries_however_long_the_history(client, world)
     long = request_the_room(world, "2030-03-05 10:00", "2030-03-05 12:00")
     for hour in ("13:00", "14:00", "15:00"):
         services.change_request_submit(
-            actor=booking_world.Actor.customer(long.manage_token),
+            actor=Actor.customer(long.manage_token),
             booking=long.booking,
             changes={
                 "space_lines": [
@@ -170,4 +171,7 @@ def test_the_manage_page_links_to_the_calendar_entry(client, world):
 
 def test_no_calendar_entry_without_the_right_link(client, world):
     request_the_room(world)
-    assert client.get("/manage/unknown/booking.ics").status_code == 404
+    response = client.get("/manage/unknown/booking.ics")
+    assert response.status_code == 404
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert "Booking link not found" in response.content.decode()
