@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from public import views
+from public.views import manage
 
 app_name = "public"
 
 urlpatterns = [
-    path("manage/<str:token>/", views.manage, name="manage"),
-    path("manage/<str:token>/booking.ics", views.manage_ics, name="manage-ics"),
+    path("manage/<str:token>/", manage.manage, name="manage"),
+    path("manage/<str:token>/booking.ics", manage.manage_ics, name="manage-ics"),
 ]

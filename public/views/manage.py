@@ -1,4 +1,4 @@
-"""The customer's pages, reached without an account: a booking's manage page by its link."""
+"""A booking's manage page, reached by its private link, and the booking as an .ics."""
 
 from urllib.parse import urlsplit
 
@@ -14,6 +14,7 @@ from bookings.models import BookingStatus, LogEntry
 from bookings.selectors import booking_by_manage_token
 from core.actors import Actor
 from core.permissions import Action, may
+from public.views.common import link_not_found, private
 
 # The status as the customer reads it: a heading and what it means for them.
 STATUS_WORDS = {
@@ -60,14 +61,6 @@ HISTORY_WORDS = {
 }
 
 
-def _private(response):
-    """The page is the customer's alone: never indexed, and its address (the token) never
-    sent to another site as a referrer."""
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 def _booking_of(token: str):
     booking = booking_by_manage_token(token=token)
     if booking is None or not may(
@@ -107,7 +100,7 @@ def manage_ics(request, token: str):
     every change, so that calendar apps update the entry instead of adding another."""
     booking = _booking_of(token)
     if booking is None or booking.starts_at is None:
-        return _private(render(request, "public/link_not_found.html", status=404))
+        return link_not_found(request)
     venue = booking.venue
     entry = CalendarEvent()
     entry.add("uid", f"{booking.reference}@{urlsplit(settings.VENUEDESK_SITE_URL).hostname}")
@@ -127,7 +120,7 @@ def manage_ics(request, token: str):
     calendar.add_component(entry)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
-    return _private(response)
+    return private(response)
 
 
 @require_GET
@@ -135,7 +128,7 @@ def manage(request, token: str):
     """Status in words, what was booked in the venue's time, totals, payments, history."""
     booking = _booking_of(token)
     if booking is None:
-        return _private(render(request, "public/link_not_found.html", status=404))
+        return link_not_found(request)
     heading, meaning = STATUS_WORDS[booking.status]
     history = [
         {"entry": entry, "words": HISTORY_WORDS[entry.action]} for entry in booking.customer_history
@@ -156,4 +149,4 @@ def manage(request, token: str):
         "payments": list(booking.payments.all()),
         "history": history,
     }
-    return _private(render(request, "public/manage.html", context))
+    return private(render(request, "public/manage.html", context))
