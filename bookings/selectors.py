@@ -9,11 +9,12 @@ through a scoped selector.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
-from bookings.availability import Interval, Load, free_windows, peak_load
+from bookings.availability import Interval, Load, free_windows, peak_load, preparation_minutes
 from bookings.models import (
     Booking,
     ChangeRequest,
@@ -25,7 +26,8 @@ from bookings.models import (
     SpaceBooking,
     hash_manage_token,
 )
-from venues.models import Blockout, InventoryProduct, Organization, Space
+from core.times import local_day_bounds
+from venues.models import Blockout, BookingForm, InventoryProduct, Organization, Space, SpaceLayout
 
 # -- customers and bookings ------------------------------------------------------------------
 
@@ -173,6 +175,60 @@ def product_availability_get(
     return ProductAvailability(
         product=product, start=start, end=end, units_held=held, peak_at=peak_at
     )
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A free start and end a customer may pick, in a space, on a form's steps."""
+
+    space: Space
+    starts_at: datetime
+    ends_at: datetime
+
+
+def form_slot_list(
+    *,
+    form: BookingForm,
+    space: Space,
+    day: date,
+    minutes: int,
+    places: int = 1,
+    layout: SpaceLayout | None = None,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """The slots of `minutes` starting on the venue-local `day` that the form would take now.
+
+    What the availability engine says is free for `places` people (opening hours,
+    blockouts, holders, the layout's or the space's setup and setdown), cut to the form's
+    policy as `check_form_policy` applies it: starts on its steps, at least its notice from
+    now and ends within its days ahead. Three queries whatever the number of slots.
+    """
+    now = now or timezone.now()
+    tz = form.venue.tzinfo
+    step, length = timedelta(minutes=form.slot_minutes), timedelta(minutes=minutes)
+    day_start, day_end = local_day_bounds(day, tz)
+    earliest = max(day_start, now + timedelta(hours=form.min_notice_hours))
+    horizon = now + timedelta(days=form.max_days_ahead)
+    if earliest >= day_end or day_start + length > horizon:
+        return []
+    setup, setdown = preparation_minutes(space, layout)
+    windows = free_windows(
+        space,
+        day_start,
+        day_end + length,
+        places=places,
+        granularity=form.slot_minutes,
+        setup_minutes=setup,
+        setdown_minutes=setdown,
+    )
+    slots = []
+    for left, right in windows:
+        start = left
+        while start < day_end and start + length <= min(right, horizon):
+            if start >= earliest:
+                slots.append(Slot(space, start, start + length))
+            start += step
+    return slots
 
 
 # -- the customer's own booking (manage link) ---------------------------------------------------
