@@ -9,7 +9,7 @@ through a scoped selector.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -179,7 +179,7 @@ def product_availability_get(
 
 @dataclass(frozen=True)
 class Slot:
-    """A free start and end a customer may pick, in a space, on a form's steps."""
+    """A free start and end a customer may pick, in a space, on a form's steps (in UTC)."""
 
     space: Space
     starts_at: datetime
@@ -223,8 +223,10 @@ def form_slot_list(
     )
     slots = []
     for left, right in windows:
-        start = left
-        while start < day_end and start + length <= min(right, horizon):
+        # Stepped in UTC: Python adds to a zoned time by the wall clock, which would make
+        # up times that do not exist on a daylight-saving day (02:30 when clocks go 02→03).
+        start, last_end = left.astimezone(UTC), min(right, horizon)
+        while start < day_end and start + length <= last_end:
             if start >= earliest:
                 slots.append(Slot(space, start, start + length))
             start += step

@@ -189,7 +189,9 @@ class SlotForm(forms.Form):
             layout=layout,
             now=self.now,
         )
-        self.fields["slot"].widget.choices = [(slot_value(slot), "") for slot in self.slots]
+        self.fields["slot"].widget.choices = [
+            (slot_value(slot, self.tz), "") for slot in self.slots
+        ]
         return self.slots
 
     def slot_options(self) -> list[dict]:
@@ -204,12 +206,12 @@ class SlotForm(forms.Form):
             options.append(
                 {
                     "id": f"id_slot_{number}",
-                    "value": slot_value(slot),
+                    "value": slot_value(slot, self.tz),
                     "day": date_format(start, "D j F"),
                     "time": time,
                     "next_day": end.date() != start.date(),
                     "space": slot.space.name,
-                    "checked": chosen == slot_value(slot),
+                    "checked": chosen == slot_value(slot, self.tz),
                 }
             )
         return options
@@ -328,9 +330,9 @@ class BookingRequestForm(SlotForm):
         return given
 
 
-def slot_value(slot: Slot) -> str:
-    """How a slot travels in the form: its start, with the venue's offset."""
-    return slot.starts_at.isoformat()
+def slot_value(slot: Slot, tz) -> str:
+    """How a slot travels in the form: its start in the venue's time, with its offset."""
+    return timezone.localtime(slot.starts_at, tz).isoformat()
 
 
 def field_of_service_error(

@@ -35,6 +35,7 @@ CONFLICT_WORDS = {
     ConflictReason.OPENING_HOURS: gettext_lazy("The venue is closed at this time."),
     ConflictReason.PRODUCT_UNITS: gettext_lazy("Not enough of this extra is left at that time."),
 }
+CAPACITY_REASONS = (ConflictReason.CAPACITY, ConflictReason.LAYOUT_CAPACITY)
 BOOKED_TAG = "booked"  # the manage page greets a booking just made
 
 
@@ -85,7 +86,8 @@ def booking_form(request, organization: str, form: str):
             messages.success(request, booking_form.confirmation_text, extra_tags=BOOKED_TAG)
         return redirect("public:manage", token=created.manage_token)
     page.find_slots()
-    return _render(request, page, status=409 if page.has_error("slot") else 400)
+    taken = page.has_error("slot") or any(page.has_error(f"extra_{p.pk}") for p in page.products)
+    return _render(request, page, status=409 if taken else 400)
 
 
 @require_GET
@@ -148,11 +150,20 @@ def _book(page: BookingRequestForm):
 
 
 def _place_conflicts(page: BookingRequestForm, conflict: BookingConflict) -> None:
+    data = page.cleaned_data
+    space, layout = page.spaces[data["space"]], page.chosen_layout()
+    most = layout.capacity if layout is not None else space.capacity
     for item in conflict.conflicts:
-        words = CONFLICT_WORDS.get(item.reason, _("Sorry, this time is no longer free."))
-        field = "slot"
-        if item.reason == ConflictReason.LAYOUT_CAPACITY:
+        field, words = (
+            "slot",
+            CONFLICT_WORDS.get(item.reason, _("Sorry, this time is no longer free.")),
+        )
+        if item.reason in CAPACITY_REASONS and data["places"] > most:
             field = "places"
+            words = _("%(name)s holds at most %(most)d people.") % {
+                "name": layout.name if layout is not None else space.name,
+                "most": most,
+            }
         elif item.reason == ConflictReason.PRODUCT_UNITS:
             field = next(
                 (f"extra_{p.pk}" for p in page.products if f"({p.name})" in item.line), None
