@@ -295,6 +295,19 @@ class BookingRequestForm(SlotForm):
         for question in self.questions:
             self.fields[f"answer_{question.key}"] = answer_field(question)
 
+    def page_order(self) -> list[str]:
+        """The field names in the order the page shows them (the error summary follows it)."""
+        asked = [
+            f"answer_{q.key}" for q in self.questions if q.section == CustomField.Section.EVENT
+        ]
+        contact = [
+            f"answer_{q.key}" for q in self.questions if q.section != CustomField.Section.EVENT
+        ]
+        extras = [f"extra_{p.pk}" for p in self.products]
+        names = ["space", "day", "minutes", "places", "layout", "slot", *extras, "title", *asked]
+        names += ["request_note", "first_name", "last_name", "email", "phone", "company", *contact]
+        return [name for name in [*names, "discount_code"] if name in self.fields]
+
     def event_questions(self) -> list[forms.BoundField]:
         return self._questions_in(CustomField.Section.EVENT)
 

@@ -200,10 +200,13 @@ def _error_summary(page: BookingRequestForm) -> list[tuple[str, str]]:
     if not page.is_bound or not page.errors:
         return []
     summary = [("", message) for message in page.non_field_errors()]
-    for name, field in page.fields.items():
+    for name in page.page_order():
+        field = page.fields[name]
+        question = getattr(field, "question", None)
+        own = (question.required_message, question.regex_message) if question else ()
         for message in page.errors.get(name, []):
             # A question's message may be generic ("This field is required."): name it.
-            text = f"{field.label}: {message}" if name.startswith("answer_") else message
+            text = f"{field.label}: {message}" if question and message not in own else message
             summary.append((_anchor(page, name), text))
     return summary
 
