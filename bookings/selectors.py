@@ -204,33 +204,56 @@ def form_slot_list(
     now and ends within its days ahead. Three queries whatever the number of slots.
     """
     now = now or timezone.now()
+    day_start, day_end = local_day_bounds(day, form.venue.tzinfo)
+    return list(_free_slots(form, space, day_start, day_end, minutes, places, layout, now))
+
+
+def next_free_day(
+    *,
+    form: BookingForm,
+    space: Space,
+    after: date,
+    minutes: int,
+    places: int = 1,
+    layout: SpaceLayout | None = None,
+    now: datetime | None = None,
+    within_days: int = 31,
+) -> date | None:
+    """The first venue-local day after `after` (within `within_days`) with a slot the form
+    would take now, or None. Three queries, however many days it looks at."""
+    now = now or timezone.now()
     tz = form.venue.tzinfo
+    start, _ = local_day_bounds(after + timedelta(days=1), tz)
+    _, end = local_day_bounds(after + timedelta(days=within_days), tz)
+    first = next(_free_slots(form, space, start, end, minutes, places, layout, now), None)
+    return timezone.localtime(first.starts_at, tz).date() if first else None
+
+
+def _free_slots(form, space, start, end, minutes, places, layout, now):
+    """Free slots of `minutes` starting in [start, end), on the form's steps and policy."""
     step, length = timedelta(minutes=form.slot_minutes), timedelta(minutes=minutes)
-    day_start, day_end = local_day_bounds(day, tz)
-    earliest = max(day_start, now + timedelta(hours=form.min_notice_hours))
+    earliest = max(start, now + timedelta(hours=form.min_notice_hours))
     horizon = now + timedelta(days=form.max_days_ahead)
-    if earliest >= day_end or day_start + length > horizon:
-        return []
+    if earliest >= end or start + length > horizon:
+        return
     setup, setdown = preparation_minutes(space, layout)
     windows = free_windows(
         space,
-        day_start,
-        day_end + length,
+        start,
+        end + length,
         places=places,
         granularity=form.slot_minutes,
         setup_minutes=setup,
         setdown_minutes=setdown,
     )
-    slots = []
     for left, right in windows:
         # Stepped in UTC: Python adds to a zoned time by the wall clock, which would make
         # up times that do not exist on a daylight-saving day (02:30 when clocks go 02→03).
-        start, last_end = left.astimezone(UTC), min(right, horizon)
-        while start < day_end and start + length <= last_end:
-            if start >= earliest:
-                slots.append(Slot(space, start, start + length))
-            start += step
-    return slots
+        moment, last_end = left.astimezone(UTC), min(right, horizon)
+        while moment < end and moment + length <= last_end:
+            if moment >= earliest:
+                yield Slot(space, moment, moment + length)
+            moment += step
 
 
 # -- the customer's own booking (manage link) ---------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from bookings.answers import clean_answers
-from bookings.selectors import Slot, form_slot_list
+from bookings.selectors import Slot, form_slot_list, next_free_day
 from venues.models import BookingForm, CustomField
 
 Type = CustomField.Type
@@ -118,6 +118,7 @@ class SlotForm(forms.Form):
             if space.layouts.all()
         ]
         self.slots: list[Slot] = []
+        self.next_day: date | None = None  # when the day chosen has no free slot
 
     def chosen_layout(self):
         space = self.spaces.get(self.cleaned_data.get("space"))
@@ -180,19 +181,24 @@ class SlotForm(forms.Form):
             (layout for layout in space.layouts.all() if layout.pk == self.value_of("layout")),
             None,
         )
-        self.slots = form_slot_list(
-            form=self.booking_form,
-            space=space,
-            day=day,
-            minutes=minutes,
-            places=places,
-            layout=layout,
-            now=self.now,
-        )
+        choice = {
+            "form": self.booking_form,
+            "space": space,
+            "minutes": minutes,
+            "places": places,
+            "layout": layout,
+            "now": self.now,
+        }
+        self.slots = form_slot_list(day=day, **choice)
+        if not self.slots:
+            self.next_day = next_free_day(after=day, **choice)
         self.fields["slot"].widget.choices = [
             (slot_value(slot, self.tz), "") for slot in self.slots
         ]
         return self.slots
+
+    def next_day_text(self) -> str:
+        return date_format(self.next_day, "l j F Y") if self.next_day else ""
 
     def slot_options(self) -> list[dict]:
         """Each free slot as the page lists it: the time to read, and the whole context

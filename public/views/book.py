@@ -56,9 +56,12 @@ def booking_form(request, organization: str, form: str):
         page.find_slots()
         return _render(request, page)
 
-    page = BookingRequestForm(booking_form, request.POST)
-    if request.POST.get("action") == "slots" or not page.is_valid():
-        showing_slots = request.POST.get("action") == "slots"
+    data = request.POST.copy()
+    if data.get("next_day"):  # "Show <the next day with free times>"
+        data["day"], data["action"] = data["next_day"], "slots"
+    page = BookingRequestForm(booking_form, data)
+    if data.get("action") == "slots" or not page.is_valid():
+        showing_slots = data.get("action") == "slots"
         if showing_slots:
             page.errors.clear()  # only the slots were asked for: no errors yet
         page.find_slots()

@@ -52,6 +52,17 @@
       });
   }
 
+  // "Show <next day with free times>": move the date there and refresh in place.
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("button[name=next_day]");
+    if (!button) return;
+    event.preventDefault();
+    var day = form.querySelector("[name=day]");
+    day.value = button.value;
+    refresh();
+    day.focus();
+  });
+
   form.addEventListener("change", function (event) {
     if (CHOICES.indexOf(event.target.name) !== -1) refresh();
   });

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, BookingStatus, LogEntry
-from bookings.selectors import form_slot_list
+from bookings.selectors import form_slot_list, next_free_day
 from tests import factories as f
 from tests.bookings import conftest as booking_world
 
@@ -413,3 +413,32 @@ def test_a_slot_across_the_clock_change_books_one_real_hour(client, world):
     line = Booking.objects.get().space_bookings.get()
     assert (line.ends_at - line.starts_at).total_seconds() == 3600
     assert line.ends_at.astimezone(booking_world.MADRID).strftime("%H:%M") == "03:30"
+
+
+def test_a_full_day_points_to_the_next_day_with_free_times(client, world):
+    f.BlockoutFactory(
+        space=world.room, starts_at=at(f"{DAY} 00:00"), ends_at=at("2030-03-06 09:00")
+    )
+    data = booking_data(world, action="slots", slot=None)
+
+    page = client.post(form_path(world), data).content.decode()
+
+    assert slot_values(page) == []
+    assert "The next day with free times is Wednesday 6 March 2030." in page
+    assert 'name="next_day" value="2030-03-06"' in page
+    # Without JavaScript, that button shows the day's slots with everything kept.
+    data["next_day"] = "2030-03-06"
+    page = client.post(form_path(world), data).content.decode()
+    assert slot_values(page)[0] == slot("2030-03-06 09:00")
+    assert 'value="Hopper"' in page
+
+
+def test_next_free_day_looks_a_month_ahead_in_three_queries(world, django_assert_num_queries):
+    f.BlockoutFactory(
+        space=world.room, starts_at=at(f"{DAY} 00:00"), ends_at=at("2030-03-20 00:00")
+    )
+    someday = datetime(2026, 1, 1, tzinfo=booking_world.MADRID)
+    choice = {"form": world.form, "space": world.room, "minutes": 60, "now": someday}
+    with django_assert_num_queries(3):
+        assert next_free_day(after=date(2030, 3, 3), **choice) == date(2030, 3, 20)
+    assert next_free_day(after=date(2030, 3, 3), within_days=10, **choice) is None
