@@ -195,6 +195,7 @@ def form_slot_list(
     places: int = 1,
     layout: SpaceLayout | None = None,
     now: datetime | None = None,
+    ignoring: Booking | None = None,
 ) -> list[Slot]:
     """The slots of `minutes` starting on the venue-local `day` that the form would take now.
 
@@ -202,6 +203,7 @@ def form_slot_list(
     blockouts, holders, the layout's or the space's setup and setdown), cut to the form's
     policy as `check_form_policy` applies it: starts on its steps, at least its notice from
     now and ends within its days ahead. Three queries whatever the number of slots.
+    `ignoring`: the booking being changed, whose own hold does not block its new time.
     """
     now = now or timezone.now()
     tz = form.venue.tzinfo
@@ -220,6 +222,7 @@ def form_slot_list(
         granularity=form.slot_minutes,
         setup_minutes=setup,
         setdown_minutes=setdown,
+        ignoring=ignoring,
     )
     slots = []
     for left, right in windows:
