@@ -27,7 +27,15 @@ from bookings.models import (
     hash_manage_token,
 )
 from core.times import local_day_bounds
-from venues.models import Blockout, BookingForm, InventoryProduct, Organization, Space, SpaceLayout
+from venues.models import (
+    Blockout,
+    BookingForm,
+    CustomField,
+    InventoryProduct,
+    Organization,
+    Space,
+    SpaceLayout,
+)
 
 # -- customers and bookings ------------------------------------------------------------------
 
@@ -255,7 +263,11 @@ def booking_by_manage_token(*, token: str) -> Booking | None:
     """The booking whose manage token this is, with what its manage page shows; None if none.
 
     Only the token's hash is stored: it is looked up by its hash, then compared in
-    constant time.
+    constant time. Beside its lines, payments and history, the booking carries its form's
+    questions, `change_requests_by_id` (every request, for the history's words) and
+    `open_change_request` (the one waiting for staff, or None), whose
+    `spaces_by_id` / `layouts_by_id` name what it asks for: the same few queries
+    however long the history and however many lines.
     """
     if not token or len(token) > 200:
         return None
@@ -287,9 +299,33 @@ def booking_by_manage_token(*, token: str) -> Booking | None:
                 ),
                 to_attr="customer_history",
             ),
+            Prefetch(
+                "booking_form__custom_fields",
+                queryset=CustomField.objects.order_by("section", "position", "id"),
+            ),
+            Prefetch(
+                "change_requests",
+                queryset=ChangeRequest.objects.order_by("created_at", "pk"),
+                to_attr="all_change_requests",
+            ),
         )
         .first()
     )
     if booking is None or not booking.manage_token_matches(token):
         return None
+    booking.change_requests_by_id = {request.pk: request for request in booking.all_change_requests}
+    booking.open_change_request = next(
+        (r for r in booking.all_change_requests if r.status == ChangeRequest.Status.PENDING), None
+    )
+    if booking.open_change_request is not None:
+        _name_what_is_asked(booking.open_change_request)
     return booking
+
+
+def _name_what_is_asked(change_request: ChangeRequest) -> None:
+    """The spaces and layouts a request names by id, in one query each (none if it names none)."""
+    asked = change_request.changes.get("space_lines", [])
+    space_ids = {line["space_id"] for line in asked if line.get("space_id")}
+    layout_ids = {line["layout_id"] for line in asked if line.get("layout_id")}
+    change_request.spaces_by_id = Space.objects.in_bulk(space_ids) if space_ids else {}
+    change_request.layouts_by_id = SpaceLayout.objects.in_bulk(layout_ids) if layout_ids else {}
