@@ -316,9 +316,6 @@ def cancel(request, token: str):
         "errors": error_summary(form),
         "pending": pending,
         "deadline": deadline,
-        "deadline_hours": booking.booking_form.cancellation_deadline_hours
-        if booking.booking_form
-        else 0,
         "past_deadline": past_deadline,
         "may_send": may_send,
         "open_request": booking.open_change_request,
