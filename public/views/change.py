@@ -238,7 +238,7 @@ def change(request, token: str):
                 "the venue decides; they will e-mail you their answer."
             )
         messages.success(request, notice, extra_tags=CHANGED_TAG)
-        return redirect("public:manage", token=token)
+        return private(redirect("public:manage", token=token))
     return page.render(request, status=400)
 
 
@@ -307,7 +307,7 @@ def cancel(request, token: str):
                         "until the venue decides; they will e-mail you their answer."
                     )
                 messages.success(request, notice, extra_tags=CHANGED_TAG)
-                return redirect("public:manage", token=token)
+                return private(redirect("public:manage", token=token))
     context = {
         "booking": booking,
         "venue": booking.venue,
@@ -349,4 +349,4 @@ def withdraw(request, token: str, request_id: int):
         else:
             notice = _("Your change request was withdrawn. Your booking stays as it is.")
     messages.success(request, notice, extra_tags=CHANGED_TAG)
-    return redirect("public:manage", token=token)
+    return private(redirect("public:manage", token=token))

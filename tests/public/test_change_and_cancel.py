@@ -349,6 +349,7 @@ def test_a_staff_made_booking_offers_details_only_and_names_the_venue_for_times(
     )
     page = client.get(change_url(created)).content.decode()
     assert "made with the venue directly" in page
+    assert "You can still change your contact details here." in page  # no questions to answer
     assert "mailto:desk@harbour.example" in page
     assert 'name="slot"' not in page
 
