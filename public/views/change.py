@@ -67,7 +67,7 @@ def movable_line(
         return None, _("This booking has more than one space or time.")
     if list(booking.inventory_bookings.all()):
         # A change request moves space lines only: extras would stay at the old time.
-        return None, _("Extras are booked with it, which the venue moves with the booking.")
+        return None, _("Extras are booked with it; the venue moves them together.")
     if lines[0].space_id not in {space.pk for space in booking_form.spaces.all()}:
         return None, _("Its space is not offered on the online form.")
     return lines[0], ""

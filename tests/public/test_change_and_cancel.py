@@ -190,6 +190,22 @@ def test_a_change_while_approved_waits_for_the_venue_and_can_be_withdrawn(client
     assert "Change request withdrawn" in page  # in the history
 
 
+def test_once_the_venue_accepts_the_change_the_manage_page_shows_the_new_time(client, world):
+    created = approved(world, request_the_room(world))
+    send_change(client, created, slot="2030-03-04T15:00:00+01:00")
+    services.change_request_approve(
+        actor=world.actors["approver"],
+        change_request=created.booking.change_requests.get(),
+        notice=services.Notice(message="See you at three."),
+    )
+    page = manage_page(client, created)
+    assert "Mon 4 Mar 2030, 15:00–17:00" in page
+    assert "Mon 4 Mar 2030, 10:00–12:00" not in page
+    assert "Change accepted by the venue" in page
+    assert "See you at three." in page
+    assert "Your change request</h3>" not in page
+
+
 def test_an_open_request_is_named_on_the_change_page_and_a_new_one_replaces_it(client, world):
     created = approved(world, request_the_room(world))
     send_change(client, created, places="9")
