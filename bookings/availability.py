@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from bookings.models import EventBooking, InventoryBooking, SpaceBooking
+from bookings.models import Booking, EventBooking, InventoryBooking, SpaceBooking
 from core.errors import Conflict, ConflictReason
 from venues.models import (
     Blockout,
@@ -308,6 +308,7 @@ def free_windows(
     granularity: int = 30,
     setup_minutes: int | None = None,
     setdown_minutes: int | None = None,
+    ignoring: Booking | None = None,
 ) -> list[Interval]:
     """Where a new booking of `places` people could go in [start, end).
 
@@ -315,6 +316,10 @@ def free_windows(
     exclusive space: nobody; a shared one: `places` free). The setup and setdown (the
     space's defaults unless given, e.g. a layout's) must fit inside a free stretch too.
     Window edges are on the form's granularity (minutes past local midnight).
+
+    `ignoring`: a booking whose own lines do not count, as for a change of that booking
+    (`check_space_line` leaves a line's own booking out the same way): moving an
+    approved booking by half an hour must not collide with its current time.
     """
     setup = timedelta(minutes=space.setup_minutes if setup_minutes is None else setup_minutes)
     setdown = timedelta(
@@ -326,6 +331,8 @@ def free_windows(
         occupied_from__lt=end + setdown,
         occupied_until__gt=start - setup,
     )
+    if ignoring is not None:
+        holders = holders.exclude(booking_id=ignoring.pk)
     loads = [Load(h.occupied_from, h.occupied_until, h.places) for h in holders]
     edges = sorted(
         {start - setup, end + setdown} | {t for h in loads for t in (h.starts_at, h.ends_at)}

@@ -27,7 +27,15 @@ from bookings.models import (
     hash_manage_token,
 )
 from core.times import local_day_bounds
-from venues.models import Blockout, BookingForm, InventoryProduct, Organization, Space, SpaceLayout
+from venues.models import (
+    Blockout,
+    BookingForm,
+    CustomField,
+    InventoryProduct,
+    Organization,
+    Space,
+    SpaceLayout,
+)
 
 # -- customers and bookings ------------------------------------------------------------------
 
@@ -195,6 +203,7 @@ def form_slot_list(
     places: int = 1,
     layout: SpaceLayout | None = None,
     now: datetime | None = None,
+    ignoring: Booking | None = None,
 ) -> list[Slot]:
     """The slots of `minutes` starting on the venue-local `day` that the form would take now.
 
@@ -202,10 +211,13 @@ def form_slot_list(
     blockouts, holders, the layout's or the space's setup and setdown), cut to the form's
     policy as `check_form_policy` applies it: starts on its steps, at least its notice from
     now and ends within its days ahead. Three queries whatever the number of slots.
+    `ignoring`: the booking being changed, whose own hold does not block its new time.
     """
     now = now or timezone.now()
     day_start, day_end = local_day_bounds(day, form.venue.tzinfo)
-    return list(_free_slots(form, space, day_start, day_end, minutes, places, layout, now))
+    return list(
+        _free_slots(form, space, day_start, day_end, minutes, places, layout, now, ignoring)
+    )
 
 
 def next_free_day(
@@ -217,6 +229,7 @@ def next_free_day(
     places: int = 1,
     layout: SpaceLayout | None = None,
     now: datetime | None = None,
+    ignoring: Booking | None = None,
     within_days: int = 31,
 ) -> date | None:
     """The first venue-local day after `after` (within `within_days`) with a slot the form
@@ -225,11 +238,12 @@ def next_free_day(
     tz = form.venue.tzinfo
     start, _ = local_day_bounds(after + timedelta(days=1), tz)
     _, end = local_day_bounds(after + timedelta(days=within_days), tz)
-    first = next(_free_slots(form, space, start, end, minutes, places, layout, now), None)
+    slots = _free_slots(form, space, start, end, minutes, places, layout, now, ignoring)
+    first = next(slots, None)
     return timezone.localtime(first.starts_at, tz).date() if first else None
 
 
-def _free_slots(form, space, start, end, minutes, places, layout, now):
+def _free_slots(form, space, start, end, minutes, places, layout, now, ignoring):
     """Free slots of `minutes` starting in [start, end), on the form's steps and policy."""
     step, length = timedelta(minutes=form.slot_minutes), timedelta(minutes=minutes)
     earliest = max(start, now + timedelta(hours=form.min_notice_hours))
@@ -245,6 +259,7 @@ def _free_slots(form, space, start, end, minutes, places, layout, now):
         granularity=form.slot_minutes,
         setup_minutes=setup,
         setdown_minutes=setdown,
+        ignoring=ignoring,
     )
     for left, right in windows:
         # Stepped in UTC: Python adds to a zoned time by the wall clock, which would make
@@ -277,7 +292,11 @@ def booking_by_manage_token(*, token: str) -> Booking | None:
     """The booking whose manage token this is, with what its manage page shows; None if none.
 
     Only the token's hash is stored: it is looked up by its hash, then compared in
-    constant time.
+    constant time. Beside its lines, payments and history, the booking carries its form's
+    questions, `change_requests_by_id` (every request, for the history's words) and
+    `open_change_request` (the one waiting for staff, or None), whose
+    `spaces_by_id` / `layouts_by_id` name what it asks for: the same few queries
+    however long the history and however many lines.
     """
     if not token or len(token) > 200:
         return None
@@ -309,9 +328,33 @@ def booking_by_manage_token(*, token: str) -> Booking | None:
                 ),
                 to_attr="customer_history",
             ),
+            Prefetch(
+                "booking_form__custom_fields",
+                queryset=CustomField.objects.order_by("section", "position", "id"),
+            ),
+            Prefetch(
+                "change_requests",
+                queryset=ChangeRequest.objects.order_by("created_at", "pk"),
+                to_attr="all_change_requests",
+            ),
         )
         .first()
     )
     if booking is None or not booking.manage_token_matches(token):
         return None
+    booking.change_requests_by_id = {request.pk: request for request in booking.all_change_requests}
+    booking.open_change_request = next(
+        (r for r in booking.all_change_requests if r.status == ChangeRequest.Status.PENDING), None
+    )
+    if booking.open_change_request is not None:
+        _name_what_is_asked(booking.open_change_request)
     return booking
+
+
+def _name_what_is_asked(change_request: ChangeRequest) -> None:
+    """The spaces and layouts a request names by id, in one query each (none if it names none)."""
+    asked = change_request.changes.get("space_lines", [])
+    space_ids = {line["space_id"] for line in asked if line.get("space_id")}
+    layout_ids = {line["layout_id"] for line in asked if line.get("layout_id")}
+    change_request.spaces_by_id = Space.objects.in_bulk(space_ids) if space_ids else {}
+    change_request.layouts_by_id = SpaceLayout.objects.in_bulk(layout_ids) if layout_ids else {}

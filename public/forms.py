@@ -119,6 +119,7 @@ class SlotForm(forms.Form):
         ]
         self.slots: list[Slot] = []
         self.next_day: date | None = None  # when the day chosen has no free slot
+        self.ignoring = None  # a booking being changed: its own hold does not block a slot
 
     def chosen_layout(self):
         space = self.spaces.get(self.cleaned_data.get("space"))
@@ -188,6 +189,7 @@ class SlotForm(forms.Form):
             "places": places,
             "layout": layout,
             "now": self.now,
+            "ignoring": self.ignoring,
         }
         self.slots = form_slot_list(day=day, **choice)
         if not self.slots:
@@ -203,7 +205,7 @@ class SlotForm(forms.Form):
     def slot_options(self) -> list[dict]:
         """Each free slot as the page lists it: the time to read, and the whole context
         (day, time, space) that a screen reader announces with it."""
-        chosen = self.value_of("slot") if self.is_bound else None
+        chosen = self.chosen_start()
         options = []
         for number, slot in enumerate(self.slots):
             start = timezone.localtime(slot.starts_at, self.tz)
@@ -217,10 +219,19 @@ class SlotForm(forms.Form):
                     "time": time,
                     "next_day": end.date() != start.date(),
                     "space": slot.space.name,
-                    "checked": chosen == slot_value(slot, self.tz),
+                    "checked": chosen is not None and slot.starts_at == chosen,
+                    "current": self.is_current(slot),
                 }
             )
         return options
+
+    def chosen_start(self) -> datetime | None:
+        """The start of the slot chosen so far (none before the customer picks one)."""
+        return parse_slot(self.value_of("slot")) if self.is_bound else None
+
+    def is_current(self, slot: Slot) -> bool:
+        """Whether `slot` is what the booking being changed has now (a new one has nothing)."""
+        return False
 
     def chosen_day_text(self) -> str:
         day = self.value_of("day")
@@ -354,6 +365,15 @@ def slot_value(slot: Slot, tz) -> str:
     return timezone.localtime(slot.starts_at, tz).isoformat()
 
 
+def parse_slot(value) -> datetime | None:
+    """A slot's start as the form sent it; None unless it is a moment with its offset."""
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
 def field_of_service_error(
     form: BookingRequestForm, name: str, product_ids: list[int]
 ) -> str | None:
@@ -374,3 +394,219 @@ def field_of_service_error(
     if f"answer_{name}" in form.fields:
         return f"answer_{name}"
     return None
+
+
+# -- a change of a booking, asked through its manage link ----------------------------------------
+
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+
+
+class ChangeSlotForm(SlotForm):
+    """The booking form's space, day, length, places, layout and free slot, prefilled with the
+    one space line a customer may move (see public.views.change.movable_line).
+
+    The slots leave out the booking's own hold (an approved booking moved by half an hour
+    overlaps itself), and the line's current time is always listed, marked, so that a
+    change of places or layout alone keeps it.
+    """
+
+    def __init__(self, booking_form: BookingForm, line, *args, **kwargs):
+        super().__init__(booking_form, *args, **kwargs)
+        self.line = line
+        self.ignoring = line.booking
+        start = timezone.localtime(line.starts_at, self.tz)
+        self.current_minutes = int((line.ends_at - line.starts_at) / timedelta(minutes=1))
+        durations = self.fields["minutes"].choices
+        if self.current_minutes not in {minutes for minutes, _ in durations}:
+            durations = sorted(
+                [*durations, (self.current_minutes, duration_text(self.current_minutes))]
+            )
+            self.fields["minutes"].choices = durations
+        self.initial.update(
+            space=line.space_id,
+            day=start.date(),
+            minutes=self.current_minutes,
+            places=line.places,
+            layout=line.layout_id,
+            slot=start.isoformat(),
+        )
+
+    def chosen_start(self) -> datetime | None:
+        return parse_slot(self.value_of("slot"))  # the current time until another is picked
+
+    def is_current(self, slot: Slot) -> bool:
+        return (
+            slot.space.pk == self.line.space_id
+            and slot.starts_at == self.line.starts_at
+            and (slot.ends_at == self.line.ends_at)
+        )
+
+    def find_slots(self) -> list[Slot]:
+        slots = super().find_slots()
+        line = self.line
+        current = Slot(
+            line.space,
+            timezone.localtime(line.starts_at, self.tz),
+            timezone.localtime(line.ends_at, self.tz),
+        )
+        same_choice = (
+            self.value_of("space") == line.space_id
+            and self.value_of("day") == current.starts_at.date()
+            and self.value_of("minutes") == self.current_minutes
+        )
+        if same_choice and not any(self.is_current(slot) for slot in slots):
+            # Listed even when the form would not offer it now (within the notice, say):
+            # keeping it is always a choice.
+            self.slots = sorted([*slots, current], key=lambda slot: slot.starts_at)
+        return self.slots
+
+    def clean(self):
+        data = super().clean()
+        if data.get("slot") and "slot_start" in data:
+            start = parse_slot(data["slot"])
+            day = data.get("day")
+            if start is None:
+                self.add_error("slot", _("Choose one of the times offered."))
+            elif day is not None and timezone.localtime(start, self.tz).date() != day:
+                # The date was changed, but the time picked is still one of the old day's.
+                self.add_error(
+                    "slot",
+                    _("Choose a time on %(day)s.") % {"day": date_format(day, "l j F Y")},
+                )
+            else:
+                data["slot_start"] = start
+        return data
+
+    def asked_line(self) -> dict:
+        """The line's change as a request names it: its id and only what differs; {} if nothing."""
+        data, line = self.cleaned_data, self.line
+        starts_at = data["slot_start"]
+        ends_at = starts_at + timedelta(minutes=data["minutes"])
+        asked: dict = {}
+        if starts_at != line.starts_at:
+            asked["starts_at"] = starts_at.isoformat()
+        if ends_at != line.ends_at:
+            asked["ends_at"] = ends_at.isoformat()
+        if data["space"] != line.space_id:
+            asked["space_id"] = data["space"]
+        if data.get("layout") != line.layout_id:
+            asked["layout_id"] = data.get("layout")
+        if data["places"] != line.places:
+            asked["places"] = data["places"]
+        return {"id": line.pk, **asked} if asked else {}
+
+
+def answer_as_typed(question: CustomField, answer):
+    """A stored answer as its form field shows it (numbers as text, a list, a tick)."""
+    if question.field_type == Type.CHECKBOX:
+        return bool(answer)
+    if question.field_type == Type.MULTI_CHOICE:
+        return list(answer or [])
+    return "" if answer is None else str(answer)
+
+
+class ChangeDetailsForm(forms.Form):
+    """The contact details, the answers to the form's questions and a note, prefilled from the
+    booking. `contact_changes()` and `answer_changes()` give only what differs from it."""
+
+    contact_name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        error_messages={"required": _("Enter the name of the person to contact.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    contact_email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("The venue's messages about this booking go here."),
+        error_messages={
+            "required": _("Enter an e-mail address."),
+            "invalid": _("Enter an e-mail address like name@example.com."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    contact_phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    request_note = forms.CharField(
+        label=_("Note to the venue"),
+        help_text=_("Why you ask for the change, or anything else they should know."),
+        required=False,
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, booking, booking_form: BookingForm | None, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.booking = booking
+        self.booking_form = booking_form
+        customer = booking.customer
+        self.initial.update(
+            contact_name=booking.contact_name or customer.full_name,
+            contact_email=booking.contact_email or customer.email,
+            contact_phone=booking.contact_phone or customer.phone,
+        )
+        for name in ("contact_name", "contact_email"):
+            # Required once there is one: a booking made by staff may have none yet.
+            self.fields[name].required = bool(self.initial[name])
+        self.questions = list(booking_form.custom_fields.all()) if booking_form else []
+        for question in self.questions:
+            name = f"answer_{question.key}"
+            self.fields[name] = answer_field(question)
+            self.initial[name] = answer_as_typed(question, booking.answers.get(question.key))
+
+    def event_questions(self) -> list[forms.BoundField]:
+        return self._questions_in(CustomField.Section.EVENT)
+
+    def contact_questions(self) -> list[forms.BoundField]:
+        return self._questions_in(CustomField.Section.CONTACT)
+
+    def _questions_in(self, section: str) -> list[forms.BoundField]:
+        return [self[f"answer_{q.key}"] for q in self.questions if q.section == section]
+
+    def clean(self):
+        data = super().clean()
+        changed = [q for q in self.questions if f"answer_{q.key}" in self.changed_data]
+        given = {q.key: data.get(f"answer_{q.key}") for q in changed}
+        data["answers"] = {}
+        if given:
+            try:
+                data["answers"] = clean_answers(self.booking_form, given, partial=True)
+            except ValidationError as error:
+                for key, messages in error.message_dict.items():
+                    name = f"answer_{key}"
+                    self.add_error(name if name in self.fields else None, messages)
+        return data
+
+    def contact_changes(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in CONTACT_FIELDS
+            if self.cleaned_data[name] != self.initial[name]
+        }
+
+    def answer_changes(self) -> dict:
+        """Answers that differ from the booking's (None clears one)."""
+        stored = self.booking.answers
+        return {
+            key: answer
+            for key, answer in self.cleaned_data["answers"].items()
+            if answer != stored.get(key) and not (answer is False and key not in stored)
+        }
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you canceling?"),
+        help_text=_("The venue reads this with your cancellation."),
+        required=False,
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from public.views import book, manage
+from public.views import book, change, manage
 
 app_name = "public"
 
@@ -11,4 +11,12 @@ urlpatterns = [
     path("book/<slug:organization>/<slug:form>/slots/", book.slots, name="booking-form-slots"),
     path("manage/<str:token>/", manage.manage, name="manage"),
     path("manage/<str:token>/booking.ics", manage.manage_ics, name="manage-ics"),
+    path("manage/<str:token>/change/", change.change, name="change"),
+    path("manage/<str:token>/change/slots/", change.change_slots, name="change-slots"),
+    path("manage/<str:token>/cancel/", change.cancel, name="cancel"),
+    path(
+        "manage/<str:token>/requests/<int:request_id>/withdraw/",
+        change.withdraw,
+        name="withdraw-request",
+    ),
 ]

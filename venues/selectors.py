@@ -134,29 +134,36 @@ def public_booking_form_get(*, organization_slug: str, form_slug: str) -> Bookin
     questions in the order they are asked: the form page costs the same few queries
     whatever the form offers.
     """
-    return (
+    return _with_what_the_form_offers(
         BookingForm.objects.filter(
             organization__slug=organization_slug,
             slug=form_slug,
             is_active=True,
             venue__is_active=True,
         )
-        .select_related("organization", "venue")
-        .prefetch_related(
-            Prefetch(
-                "custom_fields",
-                queryset=CustomField.objects.order_by("section", "position", "id"),
-            ),
-            Prefetch(
-                "spaces",
-                queryset=Space.objects.filter(is_active=True)
-                .order_by("position", "name")
-                .prefetch_related("layouts"),
-            ),
-            Prefetch(
-                "products",
-                queryset=InventoryProduct.objects.filter(is_active=True).order_by("name"),
-            ),
-        )
-        .first()
+    ).first()
+
+
+def booking_form_of_booking_get(*, booking_form_id: int) -> BookingForm | None:
+    """The form a booking was made with, active or not, with what it offers (as
+    `public_booking_form_get`): a change of the booking is asked as the form asks."""
+    return _with_what_the_form_offers(BookingForm.objects.filter(pk=booking_form_id)).first()
+
+
+def _with_what_the_form_offers(forms: QuerySet[BookingForm]) -> QuerySet[BookingForm]:
+    return forms.select_related("organization", "venue").prefetch_related(
+        Prefetch(
+            "custom_fields",
+            queryset=CustomField.objects.order_by("section", "position", "id"),
+        ),
+        Prefetch(
+            "spaces",
+            queryset=Space.objects.filter(is_active=True)
+            .order_by("position", "name")
+            .prefetch_related("layouts"),
+        ),
+        Prefetch(
+            "products",
+            queryset=InventoryProduct.objects.filter(is_active=True).order_by("name"),
+        ),
     )

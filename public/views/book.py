@@ -21,7 +21,7 @@ from bookings.models import BookingSource
 from core.actors import Actor
 from core.errors import BookingConflict, BookingError, ConflictReason
 from public.forms import BookingRequestForm, field_of_service_error
-from public.views.common import private
+from public.views.common import error_summary, private
 from venues.selectors import public_booking_form_get
 
 # What the customer reads when a slot no longer fits, by the engine's reason.
@@ -193,33 +193,6 @@ def _render(request, page: BookingRequestForm, status: int = 200):
         "form": page,
         "booking_form": booking_form,
         "venue": booking_form.venue,
-        "errors": _error_summary(page),
+        "errors": error_summary(page),
     }
     return private(render(request, "public/booking_form.html", context, status=status))
-
-
-def _error_summary(page: BookingRequestForm) -> list[tuple[str, str]]:
-    """(anchor, message) pairs for the summary at the top, in the order of the page."""
-    if not page.is_bound or not page.errors:
-        return []
-    summary = [("", message) for message in page.non_field_errors()]
-    for name in page.page_order():
-        field = page.fields[name]
-        question = getattr(field, "question", None)
-        own = (question.required_message, question.regex_message) if question else ()
-        for message in page.errors.get(name, []):
-            # A question's message may be generic ("This field is required."): name it.
-            text = f"{field.label}: {message}" if question and message not in own else message
-            summary.append((_anchor(page, name), text))
-    return summary
-
-
-def _anchor(page: BookingRequestForm, name: str) -> str:
-    """The id of the first control of a field: radio and checkbox groups number theirs."""
-    bound = page[name]
-    if name == "slot":
-        return "slots"
-    widget = bound.field.widget
-    if getattr(widget, "input_type", None) in ("radio", "checkbox") and hasattr(widget, "choices"):
-        return f"{bound.auto_id}_0"
-    return bound.auto_id

@@ -1,6 +1,12 @@
 """What every customer page shares."""
 
+from django import forms
 from django.shortcuts import render
+
+from bookings.models import Booking
+from bookings.selectors import booking_by_manage_token
+from core.actors import Actor
+from core.permissions import Action, may
 
 
 def private(response):
@@ -17,3 +23,44 @@ def private(response):
 
 def link_not_found(request):
     return private(render(request, "public/link_not_found.html", status=404))
+
+
+def booking_of(token: str) -> Booking | None:
+    """The booking a manage link opens, as its pages show it; None for a link that opens none."""
+    booking = booking_by_manage_token(token=token)
+    if booking is None or not may(
+        Actor.customer(token), Action.VIEW, booking.organization, booking=booking
+    ):
+        return None
+    return booking
+
+
+def error_summary(*page_forms: forms.Form) -> list[tuple[str, str]]:
+    """(anchor, message) pairs for the summary at the top, in the order of the page (the
+    forms in the order they are shown, each field in its `page_order()` if it has one)."""
+    summary = []
+    for form in page_forms:
+        if form is None or not form.is_bound or not form.errors:
+            continue
+        summary += [("", message) for message in form.non_field_errors()]
+        order = form.page_order() if hasattr(form, "page_order") else list(form.fields)
+        for name in order:
+            field = form.fields[name]
+            question = getattr(field, "question", None)
+            own = (question.required_message, question.regex_message) if question else ()
+            for message in form.errors.get(name, []):
+                # A question's message may be generic ("This field is required."): name it.
+                text = f"{field.label}: {message}" if question and message not in own else message
+                summary.append((_anchor(form, name), text))
+    return summary
+
+
+def _anchor(form: forms.Form, name: str) -> str:
+    """The id of the first control of a field: radio and checkbox groups number theirs."""
+    bound = form[name]
+    if name == "slot":
+        return "slots"
+    widget = bound.field.widget
+    if getattr(widget, "input_type", None) in ("radio", "checkbox") and hasattr(widget, "choices"):
+        return f"{bound.auto_id}_0"
+    return bound.auto_id

@@ -3,6 +3,9 @@
    same without this script ("Show free times" posts the form). */
 (function () {
   "use strict";
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+
   var form = document.querySelector("form[data-slots-url]");
   if (!form || !window.fetch) return;
   var CHOICES = ["space", "day", "minutes", "places", "layout"];
@@ -66,7 +69,4 @@
   form.addEventListener("change", function (event) {
     if (CHOICES.indexOf(event.target.name) !== -1) refresh();
   });
-
-  var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
 })();

@@ -329,3 +329,19 @@ def test_free_windows_of_a_shared_zone_depend_on_the_places_asked(zone):
         (at("2030-03-04 17:00"), at("2030-03-04 18:00")),
         (at("2030-03-04 20:00"), at("2030-03-04 21:00")),
     ]
+
+
+def test_free_windows_can_leave_out_the_booking_being_changed(room):
+    booking = held(room, "2030-03-04 10:00", "2030-03-04 12:00")
+    day = (at("2030-03-04 08:00"), at("2030-03-04 16:00"))
+    assert free_windows(room, *day) == [
+        (at("2030-03-04 08:00"), at("2030-03-04 10:00")),
+        (at("2030-03-04 12:00"), at("2030-03-04 16:00")),
+    ]
+    # Its own hold does not block a move of half an hour; another booking's would.
+    assert free_windows(room, *day, ignoring=booking) == [day]
+    other = held(room, "2030-03-04 14:00", "2030-03-04 15:00")
+    assert free_windows(room, *day, ignoring=other) == [
+        (at("2030-03-04 08:00"), at("2030-03-04 10:00")),
+        (at("2030-03-04 12:00"), at("2030-03-04 16:00")),
+    ]

@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 
 from bookings import models as bookings
 from bookings import selectors
-from bookings.services import ProductLineIn
-from core.actors import ActorKind
+from bookings.services import ProductLineIn, SpaceLineIn, booking_approve, change_request_submit
+from core.actors import Actor, ActorKind
 from tests import factories as f
 from tests.bookings.conftest import at
 from venues.models import Organization
@@ -200,6 +200,49 @@ def test_space_availability_leaves_out_a_held_booking_and_lists_the_blockouts(wo
         (at("2030-03-04 16:00"), at("2030-03-04 18:00")),
     ]
     assert free.blockouts == [blockout]
+
+
+def test_the_slots_for_a_change_leave_out_the_bookings_own_hold_as_the_service_does(world):
+    created = world.book_as_customer(
+        space_lines=[
+            SpaceLineIn(
+                space=world.room,
+                starts_at=at("2030-03-04 10:00"),
+                ends_at=at("2030-03-04 12:00"),
+                places=8,
+            )
+        ]
+    )
+    booking = booking_approve(actor=world.actors["approver"], booking=created.booking)
+
+    def starts(**ignoring):
+        slots = selectors.form_slot_list(
+            form=world.form,
+            space=world.room,
+            day=at("2030-03-04 00:00").date(),
+            minutes=120,
+            **ignoring,
+        )
+        return {f"{slot.starts_at:%H:%M}" for slot in slots}
+
+    assert "10:30" not in starts()  # for anyone else, the approved booking holds it
+    assert {"08:00", "10:00", "10:30", "12:00"} <= starts(ignoring=booking)
+    # What is offered is what the service takes: the move is stored for staff, no conflict.
+    line = booking.space_bookings.get()
+    change = change_request_submit(
+        actor=Actor.customer(created.manage_token),
+        booking=booking,
+        changes={
+            "space_lines": [
+                {
+                    "id": line.pk,
+                    "starts_at": "2030-03-04T10:30:00+01:00",
+                    "ends_at": "2030-03-04T12:30:00+01:00",
+                }
+            ]
+        },
+    )
+    assert change.status == bookings.ChangeRequest.Status.PENDING
 
 
 def test_product_availability_gives_the_peak_units_held_and_those_free(world):
