@@ -250,7 +250,8 @@ def changed_booking(booking: Booking, changes: dict, *, actor: Actor, lock: bool
     """Apply normalised `changes` to `booking` and its lines in memory, with every check a new
     booking gets: the lines' own rules, the form's rules for a customer (on the lines
     whose times or space change), prices within bounds, and availability (under the
-    resource locks with `lock`). Returns the lines; nothing is saved.
+    resource locks with `lock`). Extras booked for exactly a moved space line's time move
+    with it. Returns the lines; nothing is saved.
     """
     for key, value in changes.get("contact", {}).items():
         setattr(booking, key, value)
@@ -267,10 +268,12 @@ def changed_booking(booking: Booking, changes: dict, *, actor: Actor, lock: bool
         line = by_id.get(asked["id"])
         if line is None:
             raise _invalid(f"{prefix}.id", "This booking has no such space line.")
+        before = (line.starts_at, line.ends_at)
         _change_line(booking, line, asked, prefix)
         changed.append((prefix, line))
         if {"starts_at", "ends_at", "space_id"} & set(asked):
             moved.add(prefix)
+        _move_extras_along(lines, before, line)
     try:
         booking.full_clean()
     except ValidationError as error:
@@ -288,6 +291,16 @@ def changed_booking(booking: Booking, changes: dict, *, actor: Actor, lock: bool
     price_lines(booking, lines)
     check_fit(booking, lines, lock=lock)
     return lines
+
+
+def _move_extras_along(lines: Lines, before: tuple[datetime, datetime], line: SpaceBooking):
+    """Extras booked for exactly a space line's time (as the booking form books them) keep
+    to it when it moves; their availability is checked with the rest."""
+    if (line.starts_at, line.ends_at) == before:
+        return
+    for extra in lines.products:
+        if (extra.starts_at, extra.ends_at) == before:
+            extra.starts_at, extra.ends_at = line.starts_at, line.ends_at
 
 
 def _change_line(booking: Booking, line: SpaceBooking, asked: dict, prefix: str) -> None:

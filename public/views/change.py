@@ -65,9 +65,13 @@ def movable_line(
         return None, _("The venue no longer takes bookings through its online form.")
     if len(lines) != 1:
         return None, _("This booking has more than one space or time.")
-    if list(booking.inventory_bookings.all()):
-        # A change request moves space lines only: extras would stay at the old time.
-        return None, _("Extras are booked with it; the venue moves them together.")
+    line = lines[0]
+    if any(
+        (extra.starts_at, extra.ends_at) != (line.starts_at, line.ends_at)
+        for extra in booking.inventory_bookings.all()
+    ):
+        # Only extras booked for the space's own time move with it (as the form books them).
+        return None, _("Extras are booked for other times; the venue moves them together.")
     if lines[0].space_id not in {space.pk for space in booking_form.spaces.all()}:
         return None, _("Its space is not offered on the online form.")
     return lines[0], ""

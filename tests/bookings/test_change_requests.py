@@ -207,3 +207,53 @@ def test_guests_arriving_withdraw_an_open_request_and_deciding_it_later_is_refus
         services.change_request_approve(actor=world.actors["approver"], change_request=request)
     booking.refresh_from_db()
     assert booking.status == "arrived"
+
+
+def test_extras_booked_for_the_line_time_move_with_it_and_must_fit_there(world):
+    from bookings.services import ProductLineIn
+
+    created = world.book_as_customer(
+        space_lines=[
+            SpaceLineIn(
+                space=world.room, starts_at=at("2030-03-04 10:00"), ends_at=at("2030-03-04 12:00")
+            )
+        ],
+        product_lines=[
+            ProductLineIn(
+                product=world.product,
+                units=2,
+                starts_at=at("2030-03-04 10:00"),
+                ends_at=at("2030-03-04 12:00"),
+            )
+        ],
+    )
+    booking, customer = created.booking, Actor.customer(created.manage_token)
+    # Two of the three units are taken at 14:00 by someone else.
+    world.book(
+        start="2030-03-04 14:00",
+        end="2030-03-04 15:00",
+        space=world.zone,
+        places=1,
+        approve=True,
+        product_lines=[
+            ProductLineIn(
+                product=world.product,
+                units=2,
+                starts_at=at("2030-03-04 14:00"),
+                ends_at=at("2030-03-04 15:00"),
+            )
+        ],
+    )
+    with pytest.raises(BookingConflict):
+        services.change_request_submit(
+            actor=customer,
+            booking=booking,
+            changes=later(booking, starts_at="2030-03-04 14:00", ends_at="2030-03-04 16:00"),
+        )
+    services.change_request_submit(
+        actor=customer,
+        booking=booking,
+        changes=later(booking, starts_at="2030-03-04 16:00", ends_at="2030-03-04 18:00"),
+    )
+    extra = booking.inventory_bookings.get()
+    assert (extra.starts_at, extra.ends_at) == (at("2030-03-04 16:00"), at("2030-03-04 18:00"))

@@ -374,7 +374,7 @@ def test_a_staff_made_booking_offers_details_only_and_names_the_venue_for_times(
     assert created.booking.contact_phone == "+34 611"
 
 
-def test_a_booking_with_extras_keeps_its_time_for_the_venue_to_move(client, world):
+def test_extras_booked_for_the_space_time_move_with_it(client, world):
     created = request_the_room(
         world,
         product_lines=[
@@ -387,7 +387,28 @@ def test_a_booking_with_extras_keeps_its_time_for_the_venue_to_move(client, worl
         ],
     )
     page = client.get(change_url(created)).content.decode()
-    assert "Extras are booked with it" in page
+    assert 'name="slot"' in page
+    response = send_change(client, created, slot="2030-03-04T14:00:00+01:00")
+    assert response.status_code == 302
+    assert the_line(created).starts_at == at("2030-03-04 14:00")
+    extra = created.booking.inventory_bookings.get()
+    assert (extra.starts_at, extra.ends_at) == (at("2030-03-04 14:00"), at("2030-03-04 16:00"))
+
+
+def test_extras_booked_for_other_times_leave_the_move_to_the_venue(client, world):
+    created = request_the_room(
+        world,
+        product_lines=[
+            ProductLineIn(
+                product=world.product,
+                units=1,
+                starts_at=at("2030-03-04 10:00"),
+                ends_at=at("2030-03-04 11:00"),
+            )
+        ],
+    )
+    page = client.get(change_url(created)).content.decode()
+    assert "Extras are booked for other times" in page
     assert 'name="slot"' not in page
     response = send_change(client, created, slot="2030-03-04T14:00:00+01:00")
     assert response.status_code == 400  # the slot is no field here: nothing changed
