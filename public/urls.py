@@ -2,11 +2,14 @@
 
 from django.urls import path
 
-from public.views import manage
+from public.views import links, manage
 
 app_name = "public"
 
 urlpatterns = [
+    # Before manage/<token>/, which would otherwise take "resend" for a token.
+    path("manage/resend/", links.resend_links, name="resend-links"),
+    path("manage/resend/sent/", links.resend_links_sent, name="resend-links-sent"),
     path("manage/<str:token>/", manage.manage, name="manage"),
     path("manage/<str:token>/booking.ics", manage.manage_ics, name="manage-ics"),
 ]

@@ -100,7 +100,7 @@ def test_an_unknown_or_altered_link_is_a_plain_not_found_page(client, world):
 
 def test_the_page_is_never_indexed_cached_or_given_away_as_a_referrer(client, world):
     for response in (page_of(client, request_the_room(world)), client.get("/manage/unknown/")):
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Robots-Tag"] == "noindex, nofollow"
         assert "no-store" in response["Cache-Control"]
         assert '<meta name="robots" content="noindex, nofollow">' in response.content.decode()
@@ -137,7 +137,7 @@ def calendar_entry(client, created):
     response = client.get(f"/manage/{created.manage_token}/booking.ics")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     [entry] = Calendar.from_ical(response.content).walk("VEVENT")
     return entry
 
