@@ -11,7 +11,7 @@ is answered as if it had worked, and nothing is done, so the robot learns nothin
         return redirect(<where success leads>)   # nothing saved, nothing sent
 
 and in the template, inside the <form>: {% include "public/_honeypot.html" %}
-(it renders `form.website`).
+(it renders `form.website`; a template that loops over the fields must skip it).
 """
 
 from django import forms
@@ -34,6 +34,11 @@ class HoneypotMixin(forms.Form):
     """Adds the `website` honeypot field to a form; see `caught_in_honeypot`."""
 
     website = HoneypotField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Last, after the form's own fields, whichever order the classes are mixed in.
+        self.fields[HONEYPOT_FIELD] = self.fields.pop(HONEYPOT_FIELD)
 
     @property
     def caught_in_honeypot(self) -> bool:

@@ -4,10 +4,12 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django import forms
 from django.urls import reverse
 
 from bookings.models import Booking, Notification
 from core import ratelimit
+from public.honeypot import HoneypotMixin
 from tests.bookings import conftest as booking_world
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +177,13 @@ def test_the_link_not_found_page_leads_to_the_form(client):
 def test_other_methods_are_not_allowed(client):
     assert client.put(FORM).status_code == 405
     assert client.post(SENT).status_code == 405
+
+
+def test_the_honeypot_mixes_into_any_form_after_its_own_fields():
+    class Question(HoneypotMixin, forms.Form):
+        question = forms.CharField()
+
+    assert list(Question().fields) == ["question", "website"]
+    assert not Question().caught_in_honeypot
+    assert not Question({"question": "?", "website": "  "}).caught_in_honeypot
+    assert Question({"question": "?", "website": "https://spam.example"}).caught_in_honeypot
