@@ -29,16 +29,17 @@ migrate: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input
 
 seed: migrate
-	DJANGO_DEBUG=true $(BIN)/python manage.py seed_demo
+	DJANGO_DEBUG=true VENUEDESK_SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py seed_demo
 
 run: seed
 	@echo ""
 	@echo "  Venuedesk is starting on http://$(HOST):$(PORT)/"
 	@echo "    staff admin:  http://$(HOST):$(PORT)/admin/"
 	@echo "    API docs:     http://$(HOST):$(PORT)/api/docs/  (X-Api-Key: see 'Demo API key' above)"
+	@echo "    customers:    the public booking forms listed above"
 	@echo "  Log in with one of the demo users listed above."
 	@echo ""
-	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=true VENUEDESK_SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # SQLite unless DATABASE_URL is set. Django's test runner turns DEBUG off, so the
 # tests need a secret key; this one is for tests only.

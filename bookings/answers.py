@@ -30,14 +30,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
 from core.sanitize import forbidden_character
 from venues.models import BookingForm, CustomField
 
 Type = CustomField.Type
 
-REQUIRED_MESSAGE = "This field is required."
-REGEX_MESSAGE = "This answer is not in the expected format."
+REQUIRED_MESSAGE = _("This field is required.")
+REGEX_MESSAGE = _("This answer is not in the expected format.")
 NUMBER_LIMIT = Decimal(10) ** 12
 NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -56,7 +57,7 @@ def _check_text_options(field: CustomField, text: str) -> str:
     """Apply the field's max_length (in characters) and regex (the whole answer must match)."""
     if field.max_length is not None and len(text) > field.max_length:
         raise _error(
-            "Keep this to %(max_length)d characters (it has %(length)d).",
+            _("Keep this to %(max_length)d characters (it has %(length)d)."),
             "max_length",
             max_length=field.max_length,
             length=len(text),
@@ -68,7 +69,7 @@ def _check_text_options(field: CustomField, text: str) -> str:
 
 def _require_string(value: Any) -> str:
     if not isinstance(value, str):
-        raise _error("Enter text.", "invalid_type")
+        raise _error(_("Enter text."), "invalid_type")
     return value
 
 
@@ -96,7 +97,7 @@ def clean_number(field: CustomField, value: Any) -> int | str:
     Whole numbers come back as int, others as a normalised decimal string. Booleans,
     NaN, infinity, exponents in strings and magnitudes above 10^12 are refused.
     """
-    invalid = _error("Enter a number, such as 12 or 12.5.", "invalid_number")
+    invalid = _error(_("Enter a number, such as 12 or 12.5."), "invalid_number")
     if isinstance(value, bool):
         raise invalid
     if isinstance(value, int | Decimal):
@@ -113,7 +114,7 @@ def clean_number(field: CustomField, value: Any) -> int | str:
         raise invalid
     if abs(number) > NUMBER_LIMIT:
         raise _error(
-            "Enter a number between -%(limit)s and %(limit)s.", "out_of_range", limit="10^12"
+            _("Enter a number between -%(limit)s and %(limit)s."), "out_of_range", limit="10^12"
         )
     if number == number.to_integral_value():
         return int(number)
@@ -129,7 +130,7 @@ def clean_date(field: CustomField, value: Any) -> str:
             return date.fromisoformat(value.strip()).isoformat()
         except ValueError:
             pass  # 2030-02-30: the right shape, but no such day
-    raise _error("Enter a date in the format YYYY-MM-DD, e.g. 2030-03-04.", "invalid_date")
+    raise _error(_("Enter a date in the format YYYY-MM-DD, e.g. 2030-03-04."), "invalid_date")
 
 
 def _options(field: CustomField) -> str:
@@ -139,7 +140,7 @@ def _options(field: CustomField) -> str:
 def clean_choice(field: CustomField, value: Any) -> str:
     """Exactly one of the field's choices (case and spaces count)."""
     if not isinstance(value, str) or value not in field.choices:
-        raise _error("Choose one of: %(options)s.", "invalid_choice", options=_options(field))
+        raise _error(_("Choose one of: %(options)s."), "invalid_choice", options=_options(field))
     return value
 
 
@@ -148,11 +149,11 @@ def clean_multi_choice(field: CustomField, value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
-        raise _error("Give a list of options.", "invalid_type")
+        raise _error(_("Give a list of options."), "invalid_type")
     unknown = [item for item in value if item not in field.choices]
     if unknown:
         raise _error(
-            "Not an option: %(unknown)s. Choose from: %(options)s.",
+            _("Not an option: %(unknown)s. Choose from: %(options)s."),
             "invalid_choice",
             unknown=", ".join(unknown),
             options=_options(field),
@@ -160,7 +161,9 @@ def clean_multi_choice(field: CustomField, value: Any) -> list[str]:
     repeated = [choice for choice, times in Counter(value).items() if times > 1]
     if repeated:
         raise _error(
-            "Chosen more than once: %(repeated)s.", "duplicate_choice", repeated=", ".join(repeated)
+            _("Chosen more than once: %(repeated)s."),
+            "duplicate_choice",
+            repeated=", ".join(repeated),
         )
     return [choice for choice in field.choices if choice in value]
 
@@ -175,7 +178,7 @@ def clean_checkbox(field: CustomField, value: Any) -> bool:
             return False
         if word in CHECKBOX_WORDS:
             return CHECKBOX_WORDS[word]
-    raise _error("Give true or false.", "invalid_type")
+    raise _error(_("Give true or false."), "invalid_type")
 
 
 CLEANERS: dict[str, Callable[[CustomField, Any], Any]] = {
@@ -234,7 +237,7 @@ def clean_answers(form: BookingForm, answers: dict, *, partial: bool = False) ->
     """
     if not isinstance(answers, dict):
         raise ValidationError(
-            {"answers": _error("Give the answers as an object keyed by field key.", "invalid")}
+            {"answers": _error(_("Give the answers as an object keyed by field key."), "invalid")}
         )
     fields = list(form.custom_fields.all())
     cleaned: dict[str, Any] = {}
@@ -256,7 +259,7 @@ def clean_answers(form: BookingForm, answers: dict, *, partial: bool = False) ->
     known_keys = {field.key for field in fields}
     for key in answers:
         if key not in known_keys:
-            errors[str(key)] = [_error("Unknown field.", "unknown_field")]
+            errors[str(key)] = [_error(_("Unknown field."), "unknown_field")]
     if errors:
         raise ValidationError(errors)
     return cleaned

@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from bookings.models import EventBooking, InventoryBooking, SpaceBooking
 from core.errors import Conflict, ConflictReason
-from venues.models import Blockout, Event, InventoryProduct, OpeningHours, Space, Venue
+from venues.models import (
+    Blockout,
+    Event,
+    InventoryProduct,
+    OpeningHours,
+    Space,
+    SpaceLayout,
+    Venue,
+)
 
 Interval = tuple[datetime, datetime]
 
@@ -281,18 +289,37 @@ def is_open(venue: Venue, start: datetime, end: datetime) -> bool:
     return periods is None or any(open_ <= start and end <= close for open_, close in periods)
 
 
+def preparation_minutes(space: Space, layout: SpaceLayout | None) -> tuple[int, int]:
+    """Setup and setdown minutes by default: the layout's where it has them, else the space's."""
+
+    def minutes(name: str) -> int:
+        own = getattr(layout, name) if layout is not None else None
+        return getattr(space, name) if own is None else own
+
+    return minutes("setup_minutes"), minutes("setdown_minutes")
+
+
 def free_windows(
-    space: Space, start: datetime, end: datetime, *, places: int = 1, granularity: int = 30
+    space: Space,
+    start: datetime,
+    end: datetime,
+    *,
+    places: int = 1,
+    granularity: int = 30,
+    setup_minutes: int | None = None,
+    setdown_minutes: int | None = None,
 ) -> list[Interval]:
     """Where a new booking of `places` people could go in [start, end).
 
     Inside opening hours, outside blockouts, and where the holders leave room (an
-    exclusive space: nobody; a shared one: `places` free). The space's default setup
-    and setdown must fit inside a free stretch too. Window edges are on the form's
-    granularity (minutes past local midnight).
+    exclusive space: nobody; a shared one: `places` free). The setup and setdown (the
+    space's defaults unless given, e.g. a layout's) must fit inside a free stretch too.
+    Window edges are on the form's granularity (minutes past local midnight).
     """
-    setup = timedelta(minutes=space.setup_minutes)
-    setdown = timedelta(minutes=space.setdown_minutes)
+    setup = timedelta(minutes=space.setup_minutes if setup_minutes is None else setup_minutes)
+    setdown = timedelta(
+        minutes=space.setdown_minutes if setdown_minutes is None else setdown_minutes
+    )
     holders = SpaceBooking.objects.filter(
         space=space,
         holds_capacity=True,

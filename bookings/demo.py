@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings import services
@@ -248,6 +249,20 @@ class DemoBuilder:
     @staticmethod
     def logins() -> list[tuple[str, str]]:
         return [(username, role or "superuser") for username, role, *_ in USERS]
+
+    @staticmethod
+    def form_addresses() -> list[tuple[str, str]]:
+        """(path, what it shows) of each active public booking form of the demo."""
+        WAITS = "requests wait for approval"  # noqa: N806
+        return [
+            (
+                reverse("public:booking-form", args=[form.organization.slug, form.slug]),
+                f"{form.title} ({WAITS if form.requires_approval else 'confirmed at once'})",
+            )
+            for form in BookingForm.objects.filter(
+                organization__slug=ORG_SLUG, is_active=True
+            ).select_related("organization")
+        ]
 
     # -- people -----------------------------------------------------------------------
 
@@ -553,21 +568,15 @@ class DemoBuilder:
         )
         fields = [
             (
-                "Company",
-                "company",
-                CustomField.Type.TEXT,
-                CustomField.Section.CONTACT,
-                {"max_length": 200},
-            ),
-            (
-                "Phone",
-                "phone",
+                "Purchase order number",
+                "po_number",
                 CustomField.Type.TEXT,
                 CustomField.Section.CONTACT,
                 {
-                    "required": True,
-                    "regex": r"\+?[0-9 ()-]{7,20}",
-                    "regex_message": "Use digits, spaces, brackets, dashes and an optional +.",
+                    "help_text": "If your company needs one on the invoice, e.g. PO-12345.",
+                    "max_length": 20,
+                    "regex": r"PO-[0-9]{4,10}",
+                    "regex_message": "Write it as PO- followed by 4 to 10 digits, e.g. PO-12345.",
                 },
             ),
             (
@@ -774,8 +783,6 @@ class DemoBuilder:
     def _answers(self, plan: Plan, customer: Customer) -> dict:
         if plan.venue == C:
             return {
-                "company": customer.company,
-                "phone": customer.phone,
                 "event_type": "Conference" if plan.places > 100 else "Meeting",
                 "attendees": plan.places,
                 "catering": ["Coffee break"] if "coffee" in plan.products else [],

@@ -9,11 +9,12 @@ through a scoped selector.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
-from bookings.availability import Interval, Load, free_windows, peak_load
+from bookings.availability import Interval, Load, free_windows, peak_load, preparation_minutes
 from bookings.models import (
     Booking,
     ChangeRequest,
@@ -25,7 +26,8 @@ from bookings.models import (
     SpaceBooking,
     hash_manage_token,
 )
-from venues.models import Blockout, InventoryProduct, Organization, Space
+from core.times import local_day_bounds
+from venues.models import Blockout, BookingForm, InventoryProduct, Organization, Space, SpaceLayout
 
 # -- customers and bookings ------------------------------------------------------------------
 
@@ -173,6 +175,85 @@ def product_availability_get(
     return ProductAvailability(
         product=product, start=start, end=end, units_held=held, peak_at=peak_at
     )
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A free start and end a customer may pick, in a space, on a form's steps (in UTC)."""
+
+    space: Space
+    starts_at: datetime
+    ends_at: datetime
+
+
+def form_slot_list(
+    *,
+    form: BookingForm,
+    space: Space,
+    day: date,
+    minutes: int,
+    places: int = 1,
+    layout: SpaceLayout | None = None,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """The slots of `minutes` starting on the venue-local `day` that the form would take now.
+
+    What the availability engine says is free for `places` people (opening hours,
+    blockouts, holders, the layout's or the space's setup and setdown), cut to the form's
+    policy as `check_form_policy` applies it: starts on its steps, at least its notice from
+    now and ends within its days ahead. Three queries whatever the number of slots.
+    """
+    now = now or timezone.now()
+    day_start, day_end = local_day_bounds(day, form.venue.tzinfo)
+    return list(_free_slots(form, space, day_start, day_end, minutes, places, layout, now))
+
+
+def next_free_day(
+    *,
+    form: BookingForm,
+    space: Space,
+    after: date,
+    minutes: int,
+    places: int = 1,
+    layout: SpaceLayout | None = None,
+    now: datetime | None = None,
+    within_days: int = 31,
+) -> date | None:
+    """The first venue-local day after `after` (within `within_days`) with a slot the form
+    would take now, or None. Three queries, however many days it looks at."""
+    now = now or timezone.now()
+    tz = form.venue.tzinfo
+    start, _ = local_day_bounds(after + timedelta(days=1), tz)
+    _, end = local_day_bounds(after + timedelta(days=within_days), tz)
+    first = next(_free_slots(form, space, start, end, minutes, places, layout, now), None)
+    return timezone.localtime(first.starts_at, tz).date() if first else None
+
+
+def _free_slots(form, space, start, end, minutes, places, layout, now):
+    """Free slots of `minutes` starting in [start, end), on the form's steps and policy."""
+    step, length = timedelta(minutes=form.slot_minutes), timedelta(minutes=minutes)
+    earliest = max(start, now + timedelta(hours=form.min_notice_hours))
+    horizon = now + timedelta(days=form.max_days_ahead)
+    if earliest >= end or start + length > horizon:
+        return
+    setup, setdown = preparation_minutes(space, layout)
+    windows = free_windows(
+        space,
+        start,
+        end + length,
+        places=places,
+        granularity=form.slot_minutes,
+        setup_minutes=setup,
+        setdown_minutes=setdown,
+    )
+    for left, right in windows:
+        # Stepped in UTC: Python adds to a zoned time by the wall clock, which would make
+        # up times that do not exist on a daylight-saving day (02:30 when clocks go 02→03).
+        moment, last_end = left.astimezone(UTC), min(right, horizon)
+        while moment < end and moment + length <= last_end:
+            if moment >= earliest:
+                yield Slot(space, moment, moment + length)
+            moment += step
 
 
 # -- the customer's own booking (manage link) ---------------------------------------------------

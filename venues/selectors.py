@@ -125,3 +125,38 @@ def booking_form_list(*, organizations: QuerySet[Organization]) -> QuerySet[Book
             Prefetch("products", queryset=InventoryProduct.objects.order_by("pk")),
         )
     )
+
+
+def public_booking_form_get(*, organization_slug: str, form_slug: str) -> BookingForm | None:
+    """An active booking form as the public sees it, by its address; None if there is none.
+
+    With its venue, its active spaces (and their layouts) and products in order, and its
+    questions in the order they are asked: the form page costs the same few queries
+    whatever the form offers.
+    """
+    return (
+        BookingForm.objects.filter(
+            organization__slug=organization_slug,
+            slug=form_slug,
+            is_active=True,
+            venue__is_active=True,
+        )
+        .select_related("organization", "venue")
+        .prefetch_related(
+            Prefetch(
+                "custom_fields",
+                queryset=CustomField.objects.order_by("section", "position", "id"),
+            ),
+            Prefetch(
+                "spaces",
+                queryset=Space.objects.filter(is_active=True)
+                .order_by("position", "name")
+                .prefetch_related("layouts"),
+            ),
+            Prefetch(
+                "products",
+                queryset=InventoryProduct.objects.filter(is_active=True).order_by("name"),
+            ),
+        )
+        .first()
+    )

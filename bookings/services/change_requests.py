@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from bookings.answers import clean_answers
+from bookings.availability import preparation_minutes
 from bookings.models import (
     MAX_PLACES,
     Booking,
@@ -46,7 +47,6 @@ from bookings.services.common import (
 )
 from bookings.services.decisions import cancel_booking, require_customer_may_cancel
 from bookings.services.form_rules import check_form_policy
-from bookings.services.inputs import preparation_minutes
 from core.actors import Actor, ActorKind
 from core.errors import BookingClosed, ChangeRequestClosed
 from core.permissions import Action, require

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 
 from bookings.models import Customer
 from core.actors import Actor
@@ -64,7 +65,7 @@ def customer_find_or_create(*, organization: Organization, customer: CustomerIn)
         company=customer.company.strip(),
     )
     if not (new.first_name or new.last_name or new.company):
-        raise ValidationError({"customer.last_name": "Give a name or a company."})
+        raise ValidationError({"customer.last_name": _("Give a name or a company.")})
     try:
         new.full_clean(exclude=["organization"])
     except ValidationError as error:
@@ -89,7 +90,7 @@ def customer_save(*, actor: Actor, customer: Customer, changes: Mapping[str, Any
     for name, value in changes.items():
         setattr(customer, name, value.strip() if name != "notes" else value)
     if not (customer.first_name or customer.last_name or customer.company):
-        raise ValidationError({"last_name": "Give a name or a company."})
+        raise ValidationError({"last_name": _("Give a name or a company.")})
     customer.full_clean()
     customer.save()
     return customer

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings.models import (
     Booking,
@@ -223,12 +224,13 @@ def require_customer_may_cancel(booking: Booking, actor: Actor) -> None:
     require(actor, Action.ASK_CHANGE, booking.organization, booking=booking)
     if booking.status != BookingStatus.PENDING:
         raise PermissionDenied(
-            "A confirmed booking is canceled by request: send a cancellation request."
+            _("A confirmed booking is canceled by request: send a cancellation request.")
         )
     deadline_hours = booking.booking_form.cancellation_deadline_hours if booking.booking_form else 0
     if booking.starts_at and timezone.now() > booking.starts_at - timedelta(hours=deadline_hours):
         raise PermissionDenied(
-            f"Bookings can be canceled online until {deadline_hours} hours before the start."
+            _("Bookings can be canceled online until %(hours)d hours before the start.")
+            % {"hours": deadline_hours}
         )
 
 

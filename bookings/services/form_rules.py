@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings import pricing
 from bookings.models import (
@@ -43,7 +44,7 @@ def refuse_staff_choices(
                     errors.update(staff_only(f"{prefix}.{number}.{line_field.name}").error_dict)
     if event_lines:
         errors["event_lines"] = [
-            ValidationError("Tickets are not sold through booking forms.", code="staff_only")
+            ValidationError(_("Tickets are not sold through booking forms."), code="staff_only")
         ]
     if internal_note:
         errors.update(staff_only("internal_note").error_dict)
@@ -62,12 +63,16 @@ def discount_of_code(
         return None
     if by_customer and not (form and form.accepts_discount_codes):
         raise ValidationError(
-            {"discount_code": ValidationError("This form takes no discount codes.", code="invalid")}
+            {
+                "discount_code": ValidationError(
+                    _("This form takes no discount codes."), code="invalid"
+                )
+            }
         )
     discount = Discount.objects.filter(organization=organization, code__iexact=code).first()
     if discount is None:
         raise ValidationError(
-            {"discount_code": ValidationError("There is no such discount code.", code="invalid")}
+            {"discount_code": ValidationError(_("There is no such discount code."), code="invalid")}
         )
     return discount
 
@@ -96,7 +101,7 @@ def use_discount(discount: Discount, lines: Lines, *, on) -> None:
             else:
                 refusals.append(refusal.error_dict["discount"][0])
     if not used:
-        reason = refusals[0] if refusals else "Every line has a discount already."
+        reason = refusals[0] if refusals else _("Every line has a discount already.")
         raise ValidationError({"discount_code": reason})
 
 
@@ -105,15 +110,15 @@ def check_catalogue(booking: Booking, lines: Lines) -> None:
     errors = {}
     for number, line in enumerate(lines.spaces):
         if line.space.venue_id != booking.venue_id:
-            errors[f"space_lines.{number}.space"] = "This space is at another venue."
+            errors[f"space_lines.{number}.space"] = _("This space is at another venue.")
         elif not line.space.is_active:
-            errors[f"space_lines.{number}.space"] = "This space is not bookable."
+            errors[f"space_lines.{number}.space"] = _("This space is not bookable.")
     for number, line in enumerate(lines.products):
         if not line.product.is_active:
-            errors[f"product_lines.{number}.product"] = "This product is not available."
+            errors[f"product_lines.{number}.product"] = _("This product is not available.")
     for number, line in enumerate(lines.events):
         if line.price is not None and not line.price.is_active:
-            errors[f"event_lines.{number}.price"] = "This price is no longer offered."
+            errors[f"event_lines.{number}.price"] = _("This price is no longer offered.")
     if errors:
         raise ValidationError(errors)
 
@@ -148,22 +153,32 @@ def check_form_policy(
         "space": set(form.spaces.values_list("pk", flat=True)),
         "product": set(form.products.values_list("pk", flat=True)),
     }
-    spaces = [line for _, line in lines if isinstance(line, SpaceBooking)]
+    spaces = [line for _name, line in lines if isinstance(line, SpaceBooking)]
     span = (min(s.starts_at for s in spaces), max(s.ends_at for s in spaces)) if spaces else None
     errors: dict[str, str] = {}
     for prefix, line in lines:
         resource = "space" if isinstance(line, SpaceBooking) else "product"
         if getattr(line, f"{resource}_id") not in offered[resource]:
-            errors[f"{prefix}.{resource}"] = f"This {resource} cannot be booked with this form."
+            errors[f"{prefix}.{resource}"] = (
+                _("This space cannot be booked with this form.")
+                if resource == "space"
+                else _("This product cannot be booked with this form.")
+            )
             continue
         if times_of is not None and prefix not in times_of:
             continue
         if line.starts_at < earliest:
-            errors[f"{prefix}.starts_at"] = f"Book at least {form.min_notice_hours} hours ahead."
+            errors[f"{prefix}.starts_at"] = _("Book at least %(hours)d hours ahead.") % {
+                "hours": form.min_notice_hours
+            }
         elif line.starts_at > horizon:
-            errors[f"{prefix}.starts_at"] = f"Book at most {form.max_days_ahead} days ahead."
+            errors[f"{prefix}.starts_at"] = _("Book at most %(days)d days ahead.") % {
+                "days": form.max_days_ahead
+            }
         if line.ends_at > horizon:
-            errors[f"{prefix}.ends_at"] = f"End at most {form.max_days_ahead} days ahead."
+            errors[f"{prefix}.ends_at"] = _("End at most %(days)d days ahead.") % {
+                "days": form.max_days_ahead
+            }
         _check_slot_steps(form, line, prefix, errors)
         if resource == "space" or span is None:
             _check_duration(form, line, prefix, errors)
@@ -171,9 +186,15 @@ def check_form_policy(
             tz = form.venue.tzinfo
             errors.setdefault(
                 f"{prefix}.starts_at" if line.starts_at < span[0] else f"{prefix}.ends_at",
-                "Extras go with the booking: book them within its time, "
-                f"{timezone.localtime(span[0], tz):%Y-%m-%d %H:%M} to "
-                f"{timezone.localtime(span[1], tz):%Y-%m-%d %H:%M} ({tz.key}).",
+                _(
+                    "Extras go with the booking: book them within its time, "
+                    "%(start)s to %(end)s (%(zone)s)."
+                )
+                % {
+                    "start": f"{timezone.localtime(span[0], tz):%Y-%m-%d %H:%M}",
+                    "end": f"{timezone.localtime(span[1], tz):%Y-%m-%d %H:%M}",
+                    "zone": tz.key,
+                },
             )
     if errors:
         raise ValidationError(errors)
@@ -185,16 +206,21 @@ def _check_slot_steps(form: BookingForm, line, prefix: str, errors: dict) -> Non
         local = timezone.localtime(getattr(line, name), tz)
         if (local.hour * 60 + local.minute) % form.slot_minutes or local.second:
             errors.setdefault(
-                f"{prefix}.{name}", f"Times go in steps of {form.slot_minutes} minutes."
+                f"{prefix}.{name}",
+                _("Times go in steps of %(minutes)d minutes.") % {"minutes": form.slot_minutes},
             )
 
 
 def _check_duration(form: BookingForm, line, prefix: str, errors: dict) -> None:
     minutes = (line.ends_at - line.starts_at) / timedelta(minutes=1)
     if minutes < form.min_duration_minutes:
-        errors[f"{prefix}.ends_at"] = f"Book at least {form.min_duration_minutes} minutes."
+        errors[f"{prefix}.ends_at"] = _("Book at least %(minutes)d minutes.") % {
+            "minutes": form.min_duration_minutes
+        }
     elif form.max_duration_minutes and minutes > form.max_duration_minutes:
-        errors[f"{prefix}.ends_at"] = f"Book at most {form.max_duration_minutes} minutes."
+        errors[f"{prefix}.ends_at"] = _("Book at most %(minutes)d minutes.") % {
+            "minutes": form.max_duration_minutes
+        }
 
 
 # -- decisions --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from bookings.availability import preparation_minutes
 from bookings.models import (
     Booking,
     EventBooking,
@@ -111,16 +112,6 @@ def _price_fields(line_in: LinePriceIn) -> dict:
         "manual_price_vat_rate": line_in.manual_price_vat_rate,
         "exclude_vat": line_in.exclude_vat,
     }
-
-
-def preparation_minutes(space: Space, layout: SpaceLayout | None) -> tuple[int, int]:
-    """Setup and setdown minutes by default: the layout's where it has them, else the space's."""
-
-    def minutes(name: str) -> int:
-        own = getattr(layout, name) if layout is not None else None
-        return getattr(space, name) if own is None else own
-
-    return minutes("setup_minutes"), minutes("setdown_minutes")
 
 
 def build_space_line(booking: Booking, line_in: SpaceLineIn, *, prefix: str) -> SpaceBooking:

@@ -41,7 +41,20 @@ def resend_links(request):
             return redirect("public:resend-links-sent")
     else:
         form = ResendLinksForm()
-    return private(render(request, "public/resend_links.html", {"form": form}))
+    context = {"form": form, "errors": _error_summary(form)}
+    return private(render(request, "public/resend_links.html", context))
+
+
+def _error_summary(form: forms.Form) -> list[tuple[str, str]]:
+    """(field id, message) pairs for public/_error_summary.html."""
+    if not form.is_bound:
+        return []
+    return [("", message) for message in form.non_field_errors()] + [
+        (form[name].id_for_label, message)
+        for name, messages in form.errors.items()
+        if name in form.fields
+        for message in messages
+    ]
 
 
 @require_GET

@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from bookings.models import BookingStatus, LogEntry
 from bookings.selectors import booking_by_manage_token
 from core.actors import Actor
 from core.permissions import Action, may
+from public.views.book import BOOKED_TAG
 from public.views.common import link_not_found, private
 
 # The status as the customer reads it: a heading and what it means for them.
@@ -134,6 +136,8 @@ def manage(request, token: str):
         {"entry": entry, "words": HISTORY_WORDS[entry.action]} for entry in booking.customer_history
     ]
     asked = booking.status in (BookingStatus.PENDING, BookingStatus.DENIED)
+    # A booking just made through the form: the page is its confirmation too.
+    just_booked = [m.message for m in messages.get_messages(request) if BOOKED_TAG in m.tags]
     context = {
         "booking": booking,
         "currency": booking.organization.currency,
@@ -148,5 +152,7 @@ def manage(request, token: str):
         "product_lines": list(booking.inventory_bookings.all()),
         "payments": list(booking.payments.all()),
         "history": history,
+        "just_booked": just_booked,
+        "link": request.build_absolute_uri(),
     }
     return private(render(request, "public/manage.html", context))

@@ -1,5 +1,6 @@
 """manage.py seed_demo: create the demo organisation, its venues and ~50 bookings."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from bookings.demo import DEMO_PASSWORD, ORG_SLUG, DemoBuilder
@@ -29,6 +30,9 @@ class Command(BaseCommand):
                 f"  manage.py create_api_key --organization {ORG_SLUG} --name NAME "
                 "--scopes read,write,approve"
             )
+        self.stdout.write("Public booking forms (customers, no login):")
+        for path, description in builder.form_addresses():
+            self.stdout.write(f"  {settings.VENUEDESK_SITE_URL}{path}  {description}")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role in builder.logins():
             self.stdout.write(f"  {username:<10} {role}")

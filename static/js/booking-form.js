@@ -1,0 +1,72 @@
+/* The booking form without a round trip: when the space, date, length, places or layout
+   change, fetch the free times for them and put the list in place. The page works the
+   same without this script ("Show free times" posts the form). */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-slots-url]");
+  if (!form || !window.fetch) return;
+  var CHOICES = ["space", "day", "minutes", "places", "layout"];
+  var status = document.getElementById("slots-status");
+  var latest = 0;
+
+  function refresh() {
+    var data = new FormData(form);
+    var query = new URLSearchParams();
+    CHOICES.concat(["slot"]).forEach(function (name) {
+      var value = data.get(name);
+      if (value !== null) query.set(name, value);
+    });
+    var asked = ++latest;
+    fetch(form.dataset.slotsUrl + "?" + query.toString(), {
+      headers: { "X-Requested-With": "fetch" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        if (asked !== latest) return; // a newer choice is on its way
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("#slots");
+        var current = document.getElementById("slots");
+        if (!fresh || !current) return;
+        var chosen = form.querySelector("input[name=slot]:checked");
+        current.replaceWith(fresh);
+        if (chosen) {
+          // The same time is kept when it is still free (the customer may have picked it
+          // while this answer was on its way).
+          var same = fresh.querySelector('input[name=slot][value="' + chosen.value + '"]');
+          if (same) same.checked = true;
+        }
+        if (status) {
+          var count = Number(fresh.dataset.count);
+          status.textContent = fresh.dataset.day
+            ? count + " " + (count === 1 ? form.dataset.oneFree : form.dataset.manyFree) + " " + fresh.dataset.day
+            : "";
+        }
+      })
+      .catch(function () {
+        /* Keep the list as it is: "Show free times" still works. */
+      });
+  }
+
+  // "Show <next day with free times>": move the date there and refresh in place.
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("button[name=next_day]");
+    if (!button) return;
+    event.preventDefault();
+    var day = form.querySelector("[name=day]");
+    day.value = button.value;
+    refresh();
+    day.focus();
+  });
+
+  form.addEventListener("change", function (event) {
+    if (CHOICES.indexOf(event.target.name) !== -1) refresh();
+  });
+
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
