@@ -14,11 +14,14 @@ timeout outside any transaction, then records the outcome in another short UPDAT
 
 The customer's private manage link is never stored in plain text: the bodies hold
 MANAGE_LINK_PLACEHOLDER, the link is sealed beside them (bookings.sealing), put in at
-send time only, and wiped once the row is sent or given up.
+send time only, and wiped once the row is sent or given up. A message with several
+links (`queue_manage_links`) holds numbered placeholders (`manage_link_placeholder(n)`)
+and seals the list of its links in the same field.
 """
 
 import atexit
 import html
+import json
 import logging
 import os
 import re
@@ -45,6 +48,7 @@ from django.utils.text import Truncator
 from bookings import sealing
 from bookings.models import Booking, BookingStatus, ChangeRequest, Notification
 from bookings.sms import get_sms_backend
+from venues.models import Organization
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +71,8 @@ CUSTOMER_STATUS_LABELS = {
     BookingStatus.APPROVED: "Confirmed",
     BookingStatus.DENIED: "Declined",
     BookingStatus.CANCELED: "Canceled",
+    BookingStatus.ARRIVED: "Checked in",
+    BookingStatus.SEATED: "Checked in",
 }
 
 CLOSED_STATUSES = frozenset({BookingStatus.DENIED, BookingStatus.CANCELED})
@@ -75,6 +81,14 @@ SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length
 
 # What the stored bodies (and whoever reads them in the admin) show instead of the link.
 MANAGE_LINK_PLACEHOLDER = "[private manage link]"
+
+
+def manage_link_placeholder(number: int) -> str:
+    """What the stored bodies show instead of the `number`-th link (from 1) of a message with
+    several (MANAGE_LINK_PLACEHOLDER stands for the one link of the others)."""
+    return f"[private manage link {number}]"
+
+
 # A manage link as the templates write it, absolute or on the site (".../manage/<token>/").
 MANAGE_LINK = re.compile(r"(?:https?://[^\s\"'<>]*?)?/manage/[A-Za-z0-9_-]+/")
 
@@ -125,6 +139,8 @@ def queue(
     """
     if kind not in Kind.values:
         raise ValueError(f"Unknown notification kind {kind!r}.")
+    if kind == Kind.MANAGE_LINKS:
+        raise ValueError("Booking links are queued with queue_manage_links().")
     if kind in CHANGE_KINDS and change_request is None:
         raise ValueError(f"A {kind} notification needs the change request.")
 
@@ -167,6 +183,64 @@ def queue(
     ids = [notification.pk for notification in notifications]
     transaction.on_commit(lambda: hand_over(ids), robust=True)
     return notifications
+
+
+def queue_manage_links(
+    *, organization: Organization, recipient: str, links: list[tuple[Booking, str]]
+) -> Notification:
+    """Write one e-mail to `recipient` with the private link of each booking of `links`
+    (pairs of a booking of `organization` and its new manage link); send it after commit.
+
+    Call it inside the service's transaction, like `queue()`. The bodies list each booking
+    (reference, what, when in its venue's time with the zone named, status in words) with
+    `manage_link_placeholder(n)` where its link goes; the links are sealed as one JSON list
+    on the row, put in at send time and wiped afterwards, as for every other row. The row
+    belongs to the organisation and to no one booking (each booking's log records it).
+    """
+    if not links:
+        raise ValueError("A message of booking links needs at least one booking.")
+    site_url = settings.VENUEDESK_SITE_URL.rstrip("/")
+    venues = {booking.venue_id: booking.venue for booking, _ in links}
+    context = {
+        "kind": Kind.MANAGE_LINKS,
+        "organization": organization,
+        # Named in the message's header when every booking is at the same venue.
+        "venue": next(iter(venues.values())) if len(venues) == 1 else None,
+        "items": [
+            {
+                "booking": booking,
+                "venue": booking.venue,
+                "places": _places_of(booking),
+                "status_label": CUSTOMER_STATUS_LABELS.get(
+                    booking.status, booking.get_status_display()
+                ),
+                "manage_url": manage_link_placeholder(number),
+            }
+            for number, (booking, _) in enumerate(links, 1)
+        ],
+        "site_url": site_url,
+    }
+    sealed_links = sealing.seal(
+        json.dumps([_absolute(url, site_url) for _, url in links]), purpose=sealing.OUTBOX
+    )
+    notification = Notification.objects.create(
+        organization=organization,
+        channel=Channel.EMAIL,
+        kind=Kind.MANAGE_LINKS,
+        recipient=recipient,
+        sealed_manage_url=sealed_links,
+        **_render(Kind.MANAGE_LINKS, Channel.EMAIL, context),
+    )
+    transaction.on_commit(lambda: hand_over([notification.pk]), robust=True)
+    return notification
+
+
+def _places_of(booking: Booking) -> list[str]:
+    """What a booking takes, by name: its spaces, events and products, each once, in order."""
+    names = [line.space.name for line in booking.space_bookings.all()]
+    names += [line.event.title for line in booking.event_bookings.all()]
+    names += [line.product.name for line in booking.inventory_bookings.all()]
+    return list(dict.fromkeys(names))
 
 
 def _shows_manage_link(parts: Iterable[str]) -> bool:
@@ -250,8 +324,10 @@ def _context(
 
 def _render(kind: str, channel: str, context: dict) -> dict:
     """The fields of a row: subject and bodies, rendered in the venue's time zone."""
+    # A message about bookings at several venues names each one's zone by itself.
+    venue = context.get("venue")
     with (
-        timezone.override(context["venue"].tzinfo),
+        timezone.override(venue.tzinfo if venue else timezone.get_default_timezone()),
         translation.override(settings.LANGUAGE_CODE),
     ):
         if channel == Channel.SMS:
@@ -531,17 +607,32 @@ def _send(notification: Notification) -> None:
 
 
 def _with_manage_link(notification: Notification) -> tuple[str, str, str]:
-    """Subject, text and HTML of the row with the sealed manage link put in, for sending."""
-    parts = (notification.subject, notification.body_text, notification.body_html)
-    if not notification.sealed_manage_url:
-        return parts
-    link = sealing.unseal(notification.sealed_manage_url, purpose=sealing.OUTBOX)
-    subject, body_text, body_html = parts
-    return (
-        subject.replace(MANAGE_LINK_PLACEHOLDER, link),
-        body_text.replace(MANAGE_LINK_PLACEHOLDER, link),
-        body_html.replace(MANAGE_LINK_PLACEHOLDER, html.escape(link)),
+    """Subject, text and HTML of the row with the sealed manage link(s) put in, for sending."""
+    subject, body_text, body_html = (
+        notification.subject,
+        notification.body_text,
+        notification.body_html,
     )
+    for placeholder, link in _sealed_links(notification.sealed_manage_url):
+        subject = subject.replace(placeholder, link)
+        body_text = body_text.replace(placeholder, link)
+        body_html = body_html.replace(placeholder, html.escape(link))
+    return subject, body_text, body_html
+
+
+def _sealed_links(sealed: str) -> list[tuple[str, str]]:
+    """(placeholder, link) pairs of a row's sealed field; raises sealing.Unsealable.
+
+    One link is sealed as itself and stands for MANAGE_LINK_PLACEHOLDER; several are
+    sealed as a JSON list, the n-th for manage_link_placeholder(n). A link is a URL, so it
+    never starts with "[" as the list does.
+    """
+    if not sealed:
+        return []
+    opened = sealing.unseal(sealed, purpose=sealing.OUTBOX)
+    if not opened.startswith("["):
+        return [(MANAGE_LINK_PLACEHOLDER, opened)]
+    return [(manage_link_placeholder(n), link) for n, link in enumerate(json.loads(opened), 1)]
 
 
 def _failure(notification: Notification, error: Exception, *, give_up: bool = False) -> dict:

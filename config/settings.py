@@ -273,6 +273,19 @@ if CACHES["default"]["BACKEND"] == "core.cache.DatabaseCache":
     # rest, counts included: keep well above the clients seen in one window.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
 
+# The customer's pages (public/): form submissions per client address in each window
+# ("N/second|minute|hour|day"), counted in the shared cache like the API's rate
+# (core.ratelimit; a view takes it with public.views.common.rate_limited). And how many
+# e-mails with booking links one address may be sent (the "lost link" form), whoever asks.
+VENUEDESK_PAGE_RATES = {
+    # What a customer sends: a booking, a change, a cancellation, a lost-link request.
+    "public_pages": env.str("VENUEDESK_PUBLIC_PAGE_RATE", default="20/minute"),
+    # The slot lists the booking and change forms fetch as the customer picks (each one
+    # looks at the calendar): many more, but not unbounded.
+    "public_slots": env.str("VENUEDESK_PUBLIC_SLOTS_RATE", default="120/minute"),
+}
+VENUEDESK_LINKS_PER_ADDRESS_RATE = env.str("VENUEDESK_LINKS_PER_ADDRESS_RATE", default="5/hour")
+
 # REST API: API keys (X-Api-Key) or staff sessions; one error shape; page + per_page.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

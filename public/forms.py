@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.answers import clean_answers
 from bookings.selectors import Slot, form_slot_list, next_free_day
+from public.honeypot import HoneypotMixin
 from venues.models import BookingForm, CustomField
 
 Type = CustomField.Type
@@ -243,7 +244,7 @@ class SlotForm(forms.Form):
         return [(space, radios[str(pk)]) for pk, space in self.spaces.items()]
 
 
-class BookingRequestForm(SlotForm):
+class BookingRequestForm(HoneypotMixin, SlotForm):
     """What a customer asks for on a public booking form, and who they are."""
 
     title = forms.CharField(

@@ -35,6 +35,7 @@ class LogEntry(models.Model):
         CHANGE_DENIED = "change_denied", "Change request denied"
         CHANGE_WITHDRAWN = "change_withdrawn", "Change request withdrawn"
         OPENING_HOURS_OVERRIDDEN = "opening_hours_overridden", "Opening hours overridden"
+        LINK_RESENT = "link_resent", "Manage link sent again"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="log_entries")
     action = models.CharField(max_length=40, choices=Action.choices)

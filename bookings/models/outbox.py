@@ -27,6 +27,7 @@ class Notification(models.Model):
         CHANGE_RECEIVED = "change_received", "Change request received"
         CHANGE_APPROVED = "change_approved", "Change request approved"
         CHANGE_DENIED = "change_denied", "Change request denied"
+        MANAGE_LINKS = "manage_links", "Booking links sent again"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -2,9 +2,9 @@
 
 The modules: inputs (what a booking or line asks for), create, form_rules (what may be
 asked), decisions (approve, deny, cancel, status by name), front_desk, details (customer,
-contact, title, note, flags), payments, lines, change_requests, customers, catalogue
-(catalogue writes that protect bookings), common (lock, freshness, move, log, price, fit,
-notify).
+contact, title, note, flags), payments, lines, change_requests, customers, links (a lost
+manage link sent again), catalogue (catalogue writes that protect bookings), common
+(lock, freshness, move, log, price, fit, notify).
 """
 
 from bookings.services.change_requests import (
@@ -48,6 +48,7 @@ from bookings.services.lines import (
     product_line_save,
     space_line_save,
 )
+from bookings.services.links import manage_links_send
 from bookings.services.payments import payment_record
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "customer_save",
     "event_line_save",
     "line_remove",
+    "manage_links_send",
     "payment_record",
     "product_line_save",
     "space_line_save",

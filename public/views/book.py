@@ -21,7 +21,7 @@ from bookings.models import BookingSource
 from core.actors import Actor
 from core.errors import BookingConflict, BookingError, ConflictReason
 from public.forms import BookingRequestForm, field_of_service_error
-from public.views.common import error_summary, private
+from public.views.common import error_summary, private, rate_limited
 from venues.selectors import public_booking_form_get
 
 # What the customer reads when a slot no longer fits, by the engine's reason.
@@ -47,6 +47,7 @@ def _form_or_404(request, organization: str, form: str):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("public_pages", methods=("POST",))
 def booking_form(request, organization: str, form: str):
     booking_form, not_found = _form_or_404(request, organization, form)
     if not_found:
@@ -60,6 +61,12 @@ def booking_form(request, organization: str, form: str):
     if data.get("next_day"):  # "Show <the next day with free times>"
         data["day"], data["action"] = data["next_day"], "slots"
     page = BookingRequestForm(booking_form, data)
+    if page.caught_in_honeypot:
+        # A robot filled the field no person sees: nothing is booked. (A person who did
+        # is told which field to clear; the robot learns nothing it can use.)
+        page.add_error(None, _("Please leave the field “Leave this empty” empty."))
+        page.find_slots()
+        return _render(request, page, status=400)
     if data.get("action") == "slots" or not page.is_valid():
         showing_slots = data.get("action") == "slots"
         if showing_slots:
@@ -94,6 +101,7 @@ def booking_form(request, organization: str, form: str):
 
 
 @require_GET
+@rate_limited("public_slots", methods=("GET",))
 def slots(request, organization: str, form: str):
     """The slot list alone, for the page's script to put in place (same rules, same HTML)."""
     booking_form, not_found = _form_or_404(request, organization, form)

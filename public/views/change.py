@@ -31,7 +31,13 @@ from core.errors import PermissionDenied as NotAllowed
 from core.permissions import Action, may
 from public.forms import CancelForm, ChangeDetailsForm, ChangeSlotForm
 from public.views.book import CONFLICT_WORDS
-from public.views.common import booking_of, error_summary, link_not_found, private
+from public.views.common import (
+    booking_of,
+    error_summary,
+    link_not_found,
+    private,
+    rate_limited,
+)
 from venues.models import BookingForm
 from venues.selectors import booking_form_of_booking_get
 
@@ -193,6 +199,7 @@ class ChangePage:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("public_pages", methods=("POST",))
 def change(request, token: str):
     booking = booking_of(token)
     if booking is None:
@@ -247,6 +254,7 @@ def change(request, token: str):
 
 
 @require_GET
+@rate_limited("public_slots", methods=("GET",))
 def change_slots(request, token: str):
     """The change page's slot list alone, for its script to put in place."""
     booking = booking_of(token)
@@ -265,6 +273,7 @@ def change_slots(request, token: str):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("public_pages", methods=("POST",))
 def cancel(request, token: str):
     booking = booking_of(token)
     if booking is None:
@@ -334,6 +343,7 @@ def cancel(request, token: str):
 
 
 @require_POST
+@rate_limited("public_pages", methods=("POST",))
 def withdraw(request, token: str, request_id: int):
     """Take back the request that waits for the venue; only the booking's own open one."""
     booking = booking_of(token)

@@ -1,10 +1,11 @@
-"""What every customer page shares."""
+"""What every customer page shares: private answers, the not-found page, the rate limit."""
 
 from django import forms
 from django.shortcuts import render
 
 from bookings.models import Booking
 from bookings.selectors import booking_by_manage_token
+from core import ratelimit
 from core.actors import Actor
 from core.permissions import Action, may
 
@@ -64,3 +65,19 @@ def _anchor(form: forms.Form, name: str) -> str:
     if getattr(widget, "input_type", None) in ("radio", "checkbox") and hasattr(widget, "choices"):
         return f"{bound.auto_id}_0"
     return bound.auto_id
+
+
+def too_many_requests(request, *, retry_after: int):
+    """The 429 page: nothing was done, and how many seconds to wait before trying again."""
+    context = {"retry_after": retry_after, "back_to": request.get_full_path()}
+    return private(render(request, "public/too_many_requests.html", context, status=429))
+
+
+def rate_limited(scope: str = "public_pages", *, methods=("POST",)):
+    """Limit a page's `methods` per client to settings.VENUEDESK_PAGE_RATES[scope]; past it
+    the view is not called and the client gets the 429 page with Retry-After.
+
+        @rate_limited("public_pages", methods=("POST",))
+        def booking_form(request, ...): ...
+    """
+    return ratelimit.rate_limited(scope, methods=methods, refuse=too_many_requests)

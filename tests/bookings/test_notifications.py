@@ -114,7 +114,12 @@ def move_to(booking, kind: str):
 # -- rendering ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", Kind.values)
+# Every kind about one booking; the mail of booking links has its own tests
+# (tests/bookings/test_manage_links.py).
+BOOKING_KINDS = [kind for kind in Kind.values if kind != Kind.MANAGE_LINKS]
+
+
+@pytest.mark.parametrize("kind", BOOKING_KINDS)
 def test_every_kind_renders_subject_text_and_html_with_reference_and_venue_local_time(
     booking, kind
 ):
@@ -139,7 +144,7 @@ def test_every_kind_renders_subject_text_and_html_with_reference_and_venue_local
         assert "\n\n\n" not in notification.body_text
 
 
-@pytest.mark.parametrize("kind", [k for k in Kind.values if k != Kind.STAFF_NEW_REQUEST])
+@pytest.mark.parametrize("kind", [k for k in BOOKING_KINDS if k != Kind.STAFF_NEW_REQUEST])
 def test_customer_mails_tell_whom_to_contact(booking, kind):
     change_request = move_to(booking, kind)
 

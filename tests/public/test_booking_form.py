@@ -1,7 +1,7 @@
 """The public booking form: free slots, the customer's details, errors, and booking."""
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, BookingStatus, LogEntry
 from bookings.selectors import form_slot_list, next_free_day
+from core import ratelimit
 from tests import factories as f
 from tests.bookings import conftest as booking_world
 
@@ -442,3 +443,48 @@ def test_next_free_day_looks_a_month_ahead_in_three_queries(world, django_assert
     with django_assert_num_queries(3):
         assert next_free_day(after=date(2030, 3, 3), **choice) == date(2030, 3, 20)
     assert next_free_day(after=date(2030, 3, 3), within_days=10, **choice) is None
+
+
+# -- robots and floods ------------------------------------------------------------------------
+
+
+def test_a_filled_honeypot_books_nothing(client, world):
+    response = client.post(form_path(world), booking_data(world, website="http://spam.example"))
+    assert response.status_code == 400
+    assert "Leave this empty" in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_the_honeypot_is_out_of_sight_and_out_of_the_tab_order(client, world):
+    page = client.get(form_path(world)).content.decode()
+    assert re.search(r'<div class="off-screen" aria-hidden="true">\s*<label for="id_website"', page)
+    assert re.search(r'<input type="text" name="website"[^>]*tabindex="-1"', page)
+
+
+@pytest.fixture
+def mid_minute(monkeypatch):
+    """The rate limit's clock, stopped half a minute into a window (no window ends mid-test)."""
+    stopped = datetime(2030, 3, 4, 10, 20, 30, tzinfo=UTC).timestamp()
+    monkeypatch.setattr(ratelimit, "now", lambda: stopped)
+
+
+def test_too_many_posts_get_the_wait_page_and_book_nothing(client, world, settings, mid_minute):
+    settings.VENUEDESK_PAGE_RATES = {"public_pages": "2/minute", "public_slots": "2/minute"}
+    data = booking_data(world, action="slots")
+    assert client.post(form_path(world), data).status_code == 200
+    assert client.post(form_path(world), data).status_code == 200
+
+    refused = client.post(form_path(world), booking_data(world))
+
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "30"
+    assert "Too many tries" in refused.content.decode()
+    assert not Booking.objects.exists()
+    assert client.get(form_path(world)).status_code == 200  # reading is not counted
+
+
+def test_the_slot_list_has_a_looser_limit_of_its_own(client, world, settings, mid_minute):
+    settings.VENUEDESK_PAGE_RATES = {"public_pages": "1/minute", "public_slots": "3/minute"}
+    query = {"space": world.room.pk, "day": DAY, "minutes": 60}
+    statuses = [client.get(form_path(world) + "slots/", query).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
