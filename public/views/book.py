@@ -95,6 +95,7 @@ def slots(request, organization: str, form: str):
     if not_found:
         return not_found
     page = BookingRequestForm(booking_form, request.GET)
+    page.errors.clear()  # only the slots were asked for: no "Choose a time." yet
     page.find_slots()
     return private(render(request, "public/_slots.html", {"form": page}))
 
@@ -189,7 +190,8 @@ def _error_summary(page: BookingRequestForm) -> list[tuple[str, str]]:
     if not page.is_bound or not page.errors:
         return []
     summary = [("", message) for message in page.non_field_errors()]
-    for name, field in page.fields.items():
+    for name in _in_page_order(page):
+        field = page.fields[name]
         for message in page.errors.get(name, []):
             # A question's message may be generic ("This field is required."): name it.
             text = f"{field.label}: {message}" if name.startswith("answer_") else message
@@ -197,11 +199,29 @@ def _error_summary(page: BookingRequestForm) -> list[tuple[str, str]]:
     return summary
 
 
+def _in_page_order(page: BookingRequestForm) -> list[str]:
+    """The form's fields in the order templates/public/booking_form.html shows them, so that
+    the summary reads top to bottom like the page."""
+    shown = [
+        *("space", "day", "minutes", "places", "layout", "slot"),
+        *(f"extra_{product.pk}" for product in page.products),
+        "title",
+        *(field.name for field in page.event_questions()),
+        "request_note",
+        *("first_name", "last_name", "email", "phone", "company"),
+        *(field.name for field in page.contact_questions()),
+        "discount_code",
+    ]
+    shown = [name for name in shown if name in page.fields]
+    return shown + [name for name in page.fields if name not in shown]
+
+
 def _anchor(page: BookingRequestForm, name: str) -> str:
-    """The id of the first control of a field: radio and checkbox groups number theirs."""
+    """The id of the first control of a field: radio and checkbox groups number theirs. A
+    link to the time leads to the first free time, or to the date when none is free."""
     bound = page[name]
     if name == "slot":
-        return "slots"
+        return "id_slot_0" if page.slots else page["day"].auto_id
     widget = bound.field.widget
     if getattr(widget, "input_type", None) in ("radio", "checkbox") and hasattr(widget, "choices"):
         return f"{bound.auto_id}_0"
