@@ -108,6 +108,7 @@ def slots(request, organization: str, form: str):
     if not_found:
         return not_found
     page = BookingRequestForm(booking_form, request.GET)
+    page.errors.clear()  # only the slots were asked for: no "Choose a time." yet
     page.find_slots()
     return private(render(request, "public/_slots.html", {"form": page}))
 

@@ -57,10 +57,11 @@ def error_summary(*page_forms: forms.Form) -> list[tuple[str, str]]:
 
 
 def _anchor(form: forms.Form, name: str) -> str:
-    """The id of the first control of a field: radio and checkbox groups number theirs."""
+    """The id of the first control of a field: radio and checkbox groups number theirs. A
+    link to the time leads to the first free time, or to the date when none is free."""
     bound = form[name]
-    if name == "slot":
-        return "slots"
+    if name == "slot":  # the first free time, or the date when none is free
+        return "id_slot_0" if getattr(form, "slots", None) else form["day"].auto_id
     widget = bound.field.widget
     if getattr(widget, "input_type", None) in ("radio", "checkbox") and hasattr(widget, "choices"):
         return f"{bound.auto_id}_0"

@@ -4,7 +4,19 @@
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
+  if (summary) {
+    summary.focus();
+    // A link to a field scrolls the field's label, hint and message into view with it (the
+    // browser alone would put the control at the very top and hide what it is about).
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var control = link && document.getElementById(link.hash.slice(1));
+      if (!control) return;
+      event.preventDefault();
+      (control.closest(".field") || control).scrollIntoView();
+      control.focus({ preventScroll: true });
+    });
+  }
 
   var form = document.querySelector("form[data-slots-url]");
   if (!form || !window.fetch) return;
@@ -20,6 +32,9 @@
       if (value !== null) query.set(name, value);
     });
     var asked = ++latest;
+    // Said to screen readers and shown (dimmed) until the fresh list is in place.
+    var listed = document.getElementById("slots");
+    if (listed) listed.setAttribute("aria-busy", "true");
     fetch(form.dataset.slotsUrl + "?" + query.toString(), {
       headers: { "X-Requested-With": "fetch" },
       credentials: "same-origin",
@@ -34,7 +49,11 @@
         holder.innerHTML = html;
         var fresh = holder.querySelector("#slots");
         var current = document.getElementById("slots");
-        if (!fresh || !current) return;
+        if (!current) return;
+        if (!fresh) {
+          current.removeAttribute("aria-busy");
+          return;
+        }
         var chosen = form.querySelector("input[name=slot]:checked");
         current.replaceWith(fresh);
         if (chosen) {
@@ -51,7 +70,9 @@
         }
       })
       .catch(function () {
-        /* Keep the list as it is: "Show free times" still works. */
+        // Keep the list as it is: "Show free times" still works.
+        var current = document.getElementById("slots");
+        if (current && asked === latest) current.removeAttribute("aria-busy");
       });
   }
 

@@ -85,19 +85,36 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(RECORD_VIOLATIONS)
-    tab = Visit(page=context.new_page(), base_url=live_server.url)
+def open_tab(browser, live_server):
+    """Opens tabs on the live server, each in a browser context of its own: a width, with or
+    without JavaScript."""
+    contexts = []
 
-    def only_the_live_server(route):
-        if route.request.url.startswith(live_server.url + "/"):
-            route.continue_()
-        else:
-            tab.outside_requests.append(route.request.url)
-            route.abort()
+    def open_(*, width=1280, height=900, javascript=True) -> Visit:
+        options = {"viewport": {"width": width, "height": height}}
+        if not javascript:
+            options["java_script_enabled"] = False
+        context = browser.new_context(**options)
+        contexts.append(context)
+        context.add_init_script(RECORD_VIOLATIONS)
+        tab = Visit(page=context.new_page(), base_url=live_server.url)
 
-    context.route("**/*", only_the_live_server)
-    tab.page.on("pageerror", lambda error: tab.page_errors.append(str(error)))
-    yield tab
-    context.close()
+        def only_the_live_server(route):
+            if route.request.url.startswith(live_server.url + "/"):
+                route.continue_()
+            else:
+                tab.outside_requests.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", only_the_live_server)
+        tab.page.on("pageerror", lambda error: tab.page_errors.append(str(error)))
+        return tab
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def visit(open_tab):
+    return open_tab()

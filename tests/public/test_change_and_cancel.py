@@ -266,7 +266,7 @@ def test_a_slot_taken_meanwhile_is_named_on_the_slot_with_fresh_slots_and_nothin
     assert response.status_code == 409
     page = response.content.decode()
     assert "<title>Error:" in page
-    assert 'href="#slots"' in page
+    assert 'href="#id_slot_0"' in page
     assert "Sorry, this time was just taken. Please choose another." in page
     assert 'id="id_slot_error"' in page
     assert 'value="2030-03-04T14:00:00+01:00"' not in page  # fresh slots
