@@ -163,14 +163,6 @@ def queue(
     recipients = _recipients(booking, kind, send_email=send_email, send_sms=send_sms)
     if not recipients:
         return []
-    with _in_message_language():
-        context = _context(
-            booking,
-            kind=kind,
-            change_request=change_request,
-            message=message,
-            manage_url=MANAGE_LINK_PLACEHOLDER if manage_url else "",
-        )
     sealed_link = (
         sealing.seal(
             _absolute(manage_url, settings.VENUEDESK_SITE_URL.rstrip("/")),
@@ -181,6 +173,13 @@ def queue(
     )
     channels = {channel for channel, _ in recipients}
     with _in_message_language():
+        context = _context(
+            booking,
+            kind=kind,
+            change_request=change_request,
+            message=message,
+            manage_url=MANAGE_LINK_PLACEHOLDER if manage_url else "",
+        )
         rendered = {channel: _render(kind, channel, context) for channel in channels}
     notifications = [
         Notification.objects.create(

@@ -20,8 +20,11 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import translation
 
 from bookings.models import Notification
+from bookings.notifications import queue
+from tests import factories as f
 from tests.bookings import conftest as booking_world
 from tests.public.test_booking_form import DAY, booking_data, form_path
 
@@ -235,6 +238,25 @@ def test_a_booking_made_in_german_is_confirmed_and_mailed_in_german(
     assert f"{PSEUDO}View or change your booking" in html
     staff = Notification.objects.get(kind=Notification.Kind.STAFF_NEW_REQUEST)
     assert staff.subject.startswith(f"{PSEUDO}New booking request VD-")
+
+
+def test_a_message_is_written_in_the_site_s_language_whatever_the_request_is_served_in(
+    world, in_german
+):
+    booking = world.book(approve=True)
+    change_request = f.ChangeRequestFactory(
+        booking=booking, changes={"contact": {"contact_phone": "+34 600 000 000"}}
+    )
+
+    with translation.override("en"):
+        [mail] = queue(
+            booking=booking, kind=Notification.Kind.CHANGE_RECEIVED, change_request=change_request
+        )
+
+    assert mail.subject.startswith(f"{PSEUDO}We received your change request for booking VD-")
+    # Words made in Python (the field's name, the status) as well as the templates' words.
+    assert f"- {PSEUDO}Contact phone: +34 600 000 000" in mail.body_text
+    assert f"{PSEUDO}Status: {PSEUDO}Confirmed" in mail.body_text
 
 
 def test_english_is_not_touched_by_another_language_s_catalogue(client, world, settings, german):
