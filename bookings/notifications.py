@@ -44,6 +44,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext, gettext_lazy
 
 from bookings import sealing
 from bookings.models import Booking, BookingStatus, ChangeRequest, Notification
@@ -67,12 +68,27 @@ RETRY_DELAYS = (
 
 # How a status reads to the customer (staff see the plain status names).
 CUSTOMER_STATUS_LABELS = {
-    BookingStatus.PENDING: "Waiting for our confirmation",
-    BookingStatus.APPROVED: "Confirmed",
-    BookingStatus.DENIED: "Declined",
-    BookingStatus.CANCELED: "Canceled",
-    BookingStatus.ARRIVED: "Checked in",
-    BookingStatus.SEATED: "Checked in",
+    BookingStatus.PENDING: gettext_lazy("Waiting for our confirmation"),
+    BookingStatus.APPROVED: gettext_lazy("Confirmed"),
+    BookingStatus.DENIED: gettext_lazy("Declined"),
+    BookingStatus.CANCELED: gettext_lazy("Canceled"),
+    BookingStatus.ARRIVED: gettext_lazy("Checked in"),
+    BookingStatus.SEATED: gettext_lazy("Checked in"),
+}
+
+# What the fields a change request names are called in a message (others: _humanize(key)).
+CHANGE_LABELS = {
+    "contact_name": gettext_lazy("Contact name"),
+    "contact_email": gettext_lazy("Contact email"),
+    "contact_phone": gettext_lazy("Contact phone"),
+    "starts_at": gettext_lazy("Starts at"),
+    "ends_at": gettext_lazy("Ends at"),
+    "places": gettext_lazy("Places"),
+    "space_id": gettext_lazy("Space id"),
+    "layout_id": gettext_lazy("Layout id"),
+    "name": gettext_lazy("Name"),
+    "expected_attendees": gettext_lazy("Expected attendees"),
+    "guaranteed_attendees": gettext_lazy("Guaranteed attendees"),
 }
 
 CLOSED_STATUSES = frozenset({BookingStatus.DENIED, BookingStatus.CANCELED})
@@ -147,13 +163,6 @@ def queue(
     recipients = _recipients(booking, kind, send_email=send_email, send_sms=send_sms)
     if not recipients:
         return []
-    context = _context(
-        booking,
-        kind=kind,
-        change_request=change_request,
-        message=message,
-        manage_url=MANAGE_LINK_PLACEHOLDER if manage_url else "",
-    )
     sealed_link = (
         sealing.seal(
             _absolute(manage_url, settings.VENUEDESK_SITE_URL.rstrip("/")),
@@ -163,7 +172,15 @@ def queue(
         else ""
     )
     channels = {channel for channel, _ in recipients}
-    rendered = {channel: _render(kind, channel, context) for channel in channels}
+    with _in_message_language():
+        context = _context(
+            booking,
+            kind=kind,
+            change_request=change_request,
+            message=message,
+            manage_url=MANAGE_LINK_PLACEHOLDER if manage_url else "",
+        )
+        rendered = {channel: _render(kind, channel, context) for channel in channels}
     notifications = [
         Notification.objects.create(
             organization_id=booking.organization_id,
@@ -223,13 +240,15 @@ def queue_manage_links(
     sealed_links = sealing.seal(
         json.dumps([_absolute(url, site_url) for _, url in links]), purpose=sealing.OUTBOX
     )
+    with _in_message_language():
+        rendered = _render(Kind.MANAGE_LINKS, Channel.EMAIL, context)
     notification = Notification.objects.create(
         organization=organization,
         channel=Channel.EMAIL,
         kind=Kind.MANAGE_LINKS,
         recipient=recipient,
         sealed_manage_url=sealed_links,
-        **_render(Kind.MANAGE_LINKS, Channel.EMAIL, context),
+        **rendered,
     )
     transaction.on_commit(lambda: hand_over([notification.pk]), robust=True)
     return notification
@@ -322,14 +341,18 @@ def _context(
     }
 
 
+def _in_message_language():
+    """Messages are written in the site's language (LANGUAGE_CODE), whichever language the
+    request that causes them is served in; their words from Python too (yes/no, labels)."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 def _render(kind: str, channel: str, context: dict) -> dict:
-    """The fields of a row: subject and bodies, rendered in the venue's time zone."""
+    """The fields of a row: subject and bodies, rendered in the venue's time zone (and in
+    the language of `_in_message_language()`, which the caller sets)."""
     # A message about bookings at several venues names each one's zone by itself.
     venue = context.get("venue")
-    with (
-        timezone.override(venue.tzinfo if venue else timezone.get_default_timezone()),
-        translation.override(settings.LANGUAGE_CODE),
-    ):
+    with timezone.override(venue.tzinfo if venue else timezone.get_default_timezone()):
         if channel == Channel.SMS:
             body = render_to_string(f"emails/{kind}.sms.txt", context)
             return {"subject": "", "body_text": " ".join(body.split()), "body_html": ""}
@@ -369,16 +392,21 @@ def _humanize(key: str) -> str:
     return str(key).replace("_", " ").strip().capitalize()
 
 
+def _label(key: str) -> str:
+    """What a field a change request names is called in a message."""
+    return str(CHANGE_LABELS.get(key, _humanize(key)))
+
+
 def _display(value, tz: ZoneInfo) -> str:
     """A value of answers or requested changes as a person reads it."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, list):
         return ", ".join(_display(item, tz) for item in value)
     if isinstance(value, dict):
-        return "; ".join(f"{_humanize(k).lower()} {_display(v, tz)}" for k, v in value.items())
+        return "; ".join(f"{_label(k).lower()} {_display(v, tz)}" for k, v in value.items())
     if isinstance(value, str):
         try:
             moment = parse_datetime(value)
@@ -400,13 +428,13 @@ def _describe_changes(
 ) -> list[str]:
     """What a change request asks for, one line per change (shape: ChangeRequest docstring)."""
     if change_request.is_cancellation:
-        return ["Cancel the booking"]
+        return [gettext("Cancel the booking")]
     changes = change_request.changes if isinstance(change_request.changes, dict) else {}
     lines_by_id = {line.pk: line for line in space_lines}
     described = []
     for key, value in changes.items():
         if key == "contact" and isinstance(value, dict):
-            described += [f"{_humanize(k)}: {_display(v, tz)}" for k, v in value.items()]
+            described += [f"{_label(k)}: {_display(v, tz)}" for k, v in value.items()]
         elif key == "answers" and isinstance(value, dict):
             described += [
                 f"{labels.get(k, _humanize(k))}: {_display(v, tz)}" for k, v in value.items()
@@ -416,7 +444,7 @@ def _describe_changes(
                 if not isinstance(item, dict):
                     continue
                 line = lines_by_id.get(item.get("id"))
-                name = line.space.name if line else "New space line"
+                name = line.space.name if line else gettext("New space line")
                 details = {k: v for k, v in item.items() if k != "id"}
                 described.append(f"{name}: {_display(details, tz)}")
         else:

@@ -129,7 +129,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# English ships. Every word a customer reads is marked for translation; a deployment in
+# another language adds locale/<code>/LC_MESSAGES/django.po (manage.py makemessages -l <code>,
+# then compilemessages) and sets LANGUAGE_CODE.
 LANGUAGE_CODE = "en"
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

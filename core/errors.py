@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import models
+from django.utils.translation import gettext
 
 
 class ErrorCode(models.TextChoices):
@@ -121,7 +122,10 @@ class BookingClosed(BookingError):
     code = ErrorCode.BOOKING_CLOSED
 
     def __init__(self, status: str) -> None:
-        super().__init__(f"A {status.replace('_', '-')} booking can no longer be changed.")
+        super().__init__(
+            gettext("A %(status)s booking can no longer be changed.")
+            % {"status": status.replace("_", "-")}
+        )
         self.status = status
 
 

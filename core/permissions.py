@@ -15,6 +15,7 @@ what is an edit to the two tables below and nothing else.
 from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from core.actors import Actor, ActorKind
 from core.errors import PermissionDenied
@@ -129,7 +130,8 @@ REFUSALS = {
     Action.VIEW: "You may not see this.",
     Action.BOOK: "You may not take bookings here.",
     Action.WRITE: "You may not change bookings here.",
-    Action.ASK_CHANGE: "This link does not belong to this booking.",
+    # The one a customer can read (on the change page, when their link was replaced).
+    Action.ASK_CHANGE: gettext_lazy("This link does not belong to this booking."),
     Action.FRONT_DESK: "You may not check guests in here.",
     Action.APPROVE: "You may not approve, deny or cancel bookings here.",
     Action.MANAGE: "You may not manage the catalogue here.",
@@ -139,4 +141,4 @@ REFUSALS = {
 def require(actor: Actor, action: Action, organization, *, booking=None) -> None:
     """Raise PermissionDenied unless `may(...)`."""
     if not may(actor, action, organization, booking=booking):
-        raise PermissionDenied(REFUSALS[Action(action)])
+        raise PermissionDenied(str(REFUSALS[Action(action)]))

@@ -18,6 +18,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from bookings.answers import clean_answers
@@ -86,7 +87,7 @@ def _text(value, field: str, *, max_length: int) -> str:
     if len(value) > max_length:
         raise _invalid(
             field,
-            "Keep this to %(max_length)d characters (it has %(length)d).",
+            _("Keep this to %(max_length)d characters (it has %(length)d)."),
             "max_length",
             max_length=max_length,
             length=len(value),
@@ -99,7 +100,7 @@ def _whole_number(value, field: str, *, low: int, high: int) -> int:
         raise _invalid(field, "Give a whole number.")
     if not low <= value <= high:
         raise _invalid(
-            field, "Give a number from %(low)d to %(high)d.", "out_of_range", low=low, high=high
+            field, _("Give a number from %(low)d to %(high)d."), "out_of_range", low=low, high=high
         )
     return value
 
@@ -131,7 +132,7 @@ def normalize_changes(booking: Booking, changes: dict, *, actor: Actor) -> dict:
             booking, changes["space_lines"], keys=_line_keys(actor)
         )
     if not normalized:
-        raise _invalid("changes", "Say what should change.")
+        raise _invalid("changes", _("Say what should change."))
     return normalized
 
 
@@ -194,7 +195,7 @@ def _normalize_space_lines(booking: Booking, asked_lines, *, keys: frozenset[str
             )
         line_id = _id(asked["id"], f"{prefix}.id")
         if line_id not in line_spaces:
-            raise _invalid(f"{prefix}.id", "This booking has no such space line.")
+            raise _invalid(f"{prefix}.id", _("This booking has no such space line."))
         if line_id in seen:
             raise _invalid(f"{prefix}.id", "This line is asked for twice.")
         seen.add(line_id)
@@ -231,12 +232,12 @@ def _normalize_space_line(
     if "space_id" in asked:
         space_id = _id(asked["space_id"], f"{prefix}.space_id")
         if not booking.venue.spaces.filter(pk=space_id, is_active=True).exists():
-            raise _invalid(f"{prefix}.space_id", "No such space at this venue.")
+            raise _invalid(f"{prefix}.space_id", _("No such space at this venue."))
         line["space_id"] = space_id
     if asked.get("layout_id") is not None:
         layout_id = _id(asked["layout_id"], f"{prefix}.layout_id")
         if not SpaceLayout.objects.filter(pk=layout_id, space_id=space_id).exists():
-            raise _invalid(f"{prefix}.layout_id", "No such layout of this space.")
+            raise _invalid(f"{prefix}.layout_id", _("No such layout of this space."))
         line["layout_id"] = layout_id
     elif "layout_id" in asked:
         line["layout_id"] = None
@@ -267,7 +268,7 @@ def changed_booking(booking: Booking, changes: dict, *, actor: Actor, lock: bool
         prefix = f"space_lines.{number}"
         line = by_id.get(asked["id"])
         if line is None:
-            raise _invalid(f"{prefix}.id", "This booking has no such space line.")
+            raise _invalid(f"{prefix}.id", _("This booking has no such space line."))
         before = (line.starts_at, line.ends_at)
         _change_line(booking, line, asked, prefix)
         changed.append((prefix, line))
@@ -314,12 +315,12 @@ def _change_line(booking: Booking, line: SpaceBooking, asked: dict, prefix: str)
     if "space_id" in asked and asked["space_id"] != line.space_id:
         line.space = booking.venue.spaces.filter(pk=asked["space_id"], is_active=True).first()
         if line.space is None:
-            raise _invalid(f"{prefix}.space_id", "No such space at this venue.")
+            raise _invalid(f"{prefix}.space_id", _("No such space at this venue."))
         line.layout = None
     if asked.get("layout_id") is not None:
         line.layout = SpaceLayout.objects.filter(pk=asked["layout_id"], space=line.space).first()
         if line.layout is None:
-            raise _invalid(f"{prefix}.layout_id", "No such layout of this space.")
+            raise _invalid(f"{prefix}.layout_id", _("No such layout of this space."))
     elif "layout_id" in asked:
         line.layout = None
     if (line.space, line.layout) != (space, layout):

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from bookings import notifications
 from bookings.answers import clean_answers
@@ -101,7 +102,7 @@ def booking_create(
         raise PermissionDenied("Customers book through a public booking form.")
     if public:
         if booking_form is None or not booking_form.is_active:
-            raise ValidationError({"booking_form": "This booking form is not taking bookings."})
+            raise ValidationError({"booking_form": _("This booking form is not taking bookings.")})
         if venue.pk != booking_form.venue_id:
             raise ValidationError({"venue": "This form books another venue."})
     if by_customer:

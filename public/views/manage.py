@@ -180,7 +180,7 @@ def manage_ics(request, token: str):
     entry.add("location", ", ".join(filter(None, [venue.name, venue.address, venue.city])))
     entry.add("status", ICS_STATUS.get(booking.status, "CANCELLED"))
     # No link in it: calendars get shared, and the link is the customer's key.
-    entry.add("description", f"{_('Booking')} {booking.reference}")
+    entry.add("description", _("Booking %(reference)s") % {"reference": booking.reference})
     calendar = Calendar()
     calendar.add("prodid", "-//Venuedesk//Bookings//EN")
     calendar.add("version", "2.0")

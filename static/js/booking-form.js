@@ -62,12 +62,8 @@
           var same = fresh.querySelector('input[name=slot][value="' + chosen.value + '"]');
           if (same) same.checked = true;
         }
-        if (status) {
-          var count = Number(fresh.dataset.count);
-          status.textContent = fresh.dataset.day
-            ? count + " " + (count === 1 ? form.dataset.oneFree : form.dataset.manyFree) + " " + fresh.dataset.day
-            : "";
-        }
+        // The list says it in words, in the page's language ("3 free times on …").
+        if (status) status.textContent = fresh.dataset.status || "";
       })
       .catch(function () {
         // Keep the list as it is: "Show free times" still works.
