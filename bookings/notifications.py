@@ -49,7 +49,7 @@ from django.utils.translation import gettext, gettext_lazy
 from bookings import sealing
 from bookings.models import Booking, BookingStatus, ChangeRequest, Notification
 from bookings.sms import get_sms_backend
-from venues.models import Organization
+from venues.models import Organization, Space, SpaceLayout
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +84,15 @@ CHANGE_LABELS = {
     "starts_at": gettext_lazy("Starts at"),
     "ends_at": gettext_lazy("Ends at"),
     "places": gettext_lazy("Places"),
-    "space_id": gettext_lazy("Space id"),
-    "layout_id": gettext_lazy("Layout id"),
+    "space_id": gettext_lazy("Space"),
+    "layout_id": gettext_lazy("Layout"),
     "name": gettext_lazy("Name"),
     "expected_attendees": gettext_lazy("Expected attendees"),
     "guaranteed_attendees": gettext_lazy("Guaranteed attendees"),
 }
+
+# The ids a requested space line may carry, and what names them.
+LINE_NAMED = {"space_id": Space, "layout_id": SpaceLayout}
 
 CLOSED_STATUSES = frozenset({BookingStatus.DENIED, BookingStatus.CANCELED})
 
@@ -440,16 +443,29 @@ def _describe_changes(
                 f"{labels.get(k, _humanize(k))}: {_display(v, tz)}" for k, v in value.items()
             ]
         elif key == "space_lines" and isinstance(value, list):
-            for item in value:
-                if not isinstance(item, dict):
-                    continue
+            items = [item for item in value if isinstance(item, dict)]
+            names = _names_of_spaces_and_layouts(items)
+            for item in items:
                 line = lines_by_id.get(item.get("id"))
                 name = line.space.name if line else gettext("New space line")
-                details = {k: v for k, v in item.items() if k != "id"}
+                details = {
+                    k: names.get((k, v), v) for k, v in item.items() if k != "id"
+                }  # a space or layout by its name, never its id
                 described.append(f"{name}: {_display(details, tz)}")
         else:
             described.append(f"{_humanize(key)}: {_display(value, tz)}")
     return described
+
+
+def _names_of_spaces_and_layouts(items: list[dict]) -> dict[tuple[str, int], str]:
+    """{("space_id", 4): "Main Hall", ("layout_id", 2): "Banquet"} for the ids `items` name."""
+    wanted = {key: {item[key] for item in items if item.get(key)} for key in LINE_NAMED}
+    names = {}
+    for key, model in LINE_NAMED.items():
+        if wanted[key]:
+            rows = model.objects.filter(pk__in=wanted[key]).values_list("pk", "name")
+            names.update({(key, pk): name for pk, name in rows})
+    return names
 
 
 # -- hand-over after commit ---------------------------------------------------------------------

@@ -249,6 +249,25 @@ def test_change_mails_describe_the_requested_changes_in_venue_time(booking):
     assert notification.change_request == change_request
 
 
+def test_a_requested_space_and_layout_are_named_never_shown_as_ids(booking):
+    booking.approve()
+    booking.save()
+    line = booking.space_bookings.get()
+    hall = f.SpaceFactory(venue=booking.venue, name="Main Hall")
+    banquet = f.SpaceLayoutFactory(space=hall, name="Banquet", capacity=80)
+    change_request = f.ChangeRequestFactory(
+        booking=booking,
+        changes={"space_lines": [{"id": line.pk, "space_id": hall.pk, "layout_id": banquet.pk}]},
+    )
+
+    [notification] = queue(
+        booking=booking, kind=Kind.CHANGE_RECEIVED, change_request=change_request
+    )
+
+    assert "Lighthouse Room: space Main Hall; layout Banquet" in notification.body_text
+    assert f"id {hall.pk}" not in notification.body_text
+
+
 def test_an_approved_cancellation_request_says_the_booking_is_canceled(booking):
     booking.approve()
     booking.save()
