@@ -24,7 +24,16 @@
   var status = document.getElementById("slots-status");
   var latest = 0;
 
-  function refresh() {
+  // The list a new day brings is put in view (on a phone it starts below the screen);
+  // the date stays in sight above it.
+  function bringIntoView(list) {
+    var top = list.getBoundingClientRect().top;
+    if (top > window.innerHeight * 0.7) {
+      window.scrollBy({ top: top - window.innerHeight * 0.35, behavior: "smooth" });
+    }
+  }
+
+  function refresh(newDay) {
     var data = new FormData(form);
     var query = new URLSearchParams();
     CHOICES.concat(["slot"]).forEach(function (name) {
@@ -64,6 +73,7 @@
         }
         // The list says it in words, in the page's language ("3 free times on …").
         if (status) status.textContent = fresh.dataset.status || "";
+        if (newDay) bringIntoView(fresh);
       })
       .catch(function () {
         // Keep the list as it is: "Show free times" still works.
@@ -79,11 +89,11 @@
     event.preventDefault();
     var day = form.querySelector("[name=day]");
     day.value = button.value;
-    refresh();
+    refresh(true);
     day.focus();
   });
 
   form.addEventListener("change", function (event) {
-    if (CHOICES.indexOf(event.target.name) !== -1) refresh();
+    if (CHOICES.indexOf(event.target.name) !== -1) refresh(event.target.name === "day");
   });
 })();

@@ -802,3 +802,25 @@ def test_the_form_its_errors_and_the_confirmation_have_no_serious_accessibility_
     assert visit.csp_violations() == []
     assert visit.outside_requests == []
     assert visit.page_errors == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_on_a_phone_the_free_times_come_into_view_once_a_day_is_chosen(open_tab, door, javascript):
+    visit = open_tab(width=375, height=700, javascript=javascript)
+    page = visit.page
+    visit.open(door.events_path)
+    space_radio(page, door.hall).check()
+    date_field = page.get_by_label("Date", exact=True)
+    date_field.fill(door.day.isoformat())
+    if javascript:
+        date_field.dispatch_event("change")
+        free_times_settled(page)
+    else:
+        with page.expect_navigation():
+            page.get_by_role("button", name="Show free times").click()
+    legend = page.locator("#slots legend")
+    expect(legend).to_contain_text(door.day_text())
+    expect(legend).to_be_in_viewport()
+    if not javascript:
+        # The next "Send" goes to the form's own address, not to the list's anchor.
+        assert page.locator("form.booking-form").get_attribute("action") == door.events_path

@@ -426,7 +426,7 @@ def test_a_full_day_points_to_the_next_day_with_free_times(client, world):
 
     assert slot_values(page) == []
     assert "The next day with free times is Wednesday 6 March 2030." in page
-    assert 'name="next_day" value="2030-03-06"' in page
+    assert 'name="next_day" formaction="#slots" value="2030-03-06"' in page
     # Without JavaScript, that button shows the day's slots with everything kept.
     data["next_day"] = "2030-03-06"
     page = client.post(form_path(world), data).content.decode()
