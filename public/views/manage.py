@@ -13,6 +13,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from bookings.models import Booking, BookingStatus, ChangeRequest, LogEntry
+from core.actors import ActorKind
 from core.templatetags.venue_time import span
 from public.views.book import BOOKED_TAG
 from public.views.change import CHANGED_TAG, may_change
@@ -84,6 +85,10 @@ def history_words(booking: Booking, entry: LogEntry) -> str | None:
             return _("Open request closed with the booking")
     if cancellation and entry.action in CANCELLATION_WORDS:
         return CANCELLATION_WORDS[entry.action]
+    if entry.action == LogEntry.Action.APPROVED and entry.actor_kind == ActorKind.CUSTOMER:
+        return _("Confirmed at once")  # a form that confirms what fits, not a person
+    if entry.action == LogEntry.Action.CANCELED and entry.actor_kind == ActorKind.CUSTOMER:
+        return _("Canceled by you")
     return HISTORY_WORDS[entry.action]
 
 

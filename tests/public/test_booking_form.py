@@ -215,6 +215,8 @@ def test_a_form_that_confirms_at_once_says_booking_confirmed(client, world):
     page = response.content.decode()
     assert "<h1>Booking confirmed</h1>" in page
     assert "See you soon!" in page
+    assert "Confirmed at once" in page  # by the form, not by a person
+    assert "Confirmed by the venue" not in page
 
 
 def test_extras_are_booked_for_the_same_time(client, world):

@@ -513,7 +513,8 @@ def test_canceling_a_pending_booking_before_the_deadline_cancels_it(client, worl
     page = manage_page(client, created)
     assert "Your booking is canceled." in page
     assert "<h1>Booking canceled</h1>" in page
-    assert "Change made" not in page  # "Canceled" says it
+    assert "Change made" not in page  # "Canceled by you" says it
+    assert "Canceled by you" in page
     assert "Change or cancel" not in page
 
 
