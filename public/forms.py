@@ -43,6 +43,28 @@ def duration_choices(form: BookingForm) -> list[tuple[int, str]]:
     return [(minutes, duration_text(minutes)) for minutes in range(first, longest + 1, step)]
 
 
+def email_field(*, help_text: str, required: str) -> forms.EmailField:
+    """An e-mail address to reach the customer at, as browsers fill it in."""
+    return forms.EmailField(
+        label=_("E-mail"),
+        help_text=help_text,
+        error_messages={
+            "required": required,
+            "invalid": _("Enter an e-mail address like name@example.com."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+def phone_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+
 def answer_field(question: CustomField) -> forms.Field:
     """A form field for one question, by its type. It checks nothing itself: the answers'
     validator does, for every door alike."""
@@ -265,21 +287,11 @@ class BookingRequestForm(HoneypotMixin, SlotForm):
         error_messages={"required": _("Enter your last name.")},
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
-    email = forms.EmailField(
-        label=_("E-mail"),
+    email = email_field(
         help_text=_("Your private link to this booking is sent here."),
-        error_messages={
-            "required": _("Enter your e-mail address."),
-            "invalid": _("Enter an e-mail address like name@example.com."),
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        required=_("Enter your e-mail address."),
     )
-    phone = forms.CharField(
-        label=_("Phone"),
-        required=False,
-        max_length=40,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
+    phone = phone_field()
     company = forms.CharField(
         label=_("Company or organisation"),
         required=False,
@@ -516,21 +528,11 @@ class ChangeDetailsForm(forms.Form):
         error_messages={"required": _("Enter the name of the person to contact.")},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    contact_email = forms.EmailField(
-        label=_("E-mail"),
+    contact_email = email_field(
         help_text=_("The venue's messages about this booking go here."),
-        error_messages={
-            "required": _("Enter an e-mail address."),
-            "invalid": _("Enter an e-mail address like name@example.com."),
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        required=_("Enter an e-mail address."),
     )
-    contact_phone = forms.CharField(
-        label=_("Phone"),
-        required=False,
-        max_length=40,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
+    contact_phone = phone_field()
     request_note = forms.CharField(
         label=_("Note to the venue"),
         help_text=_("Why you ask for the change, or anything else they should know."),
