@@ -17,6 +17,7 @@ from django.utils import timezone
 from bookings.availability import Interval, Load, free_windows, peak_load, preparation_minutes
 from bookings.models import (
     Booking,
+    BookingStatus,
     ChangeRequest,
     Customer,
     EventBooking,
@@ -358,3 +359,13 @@ def _name_what_is_asked(change_request: ChangeRequest) -> None:
     layout_ids = {line["layout_id"] for line in asked if line.get("layout_id")}
     change_request.spaces_by_id = Space.objects.in_bulk(space_ids) if space_ids else {}
     change_request.layouts_by_id = SpaceLayout.objects.in_bulk(layout_ids) if layout_ids else {}
+
+
+# -- staff figures -------------------------------------------------------------------------------
+
+
+def pending_request_count(*, organizations: QuerySet[Organization]) -> int:
+    """How many booking requests of `organizations` wait for a decision (one query)."""
+    return Booking.objects.filter(
+        organization__in=organizations, status=BookingStatus.PENDING
+    ).count()

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "bookings",
     "backoffice",
     "public",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "staff.context_processors.staff_navigation",
             ],
         },
     },
@@ -115,6 +117,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Request bodies: at most 1 MiB (a booking with a hundred lines is a few kB); the API
 # answers 413 above it, as Django's own views answer 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# Staff log in on their own page; after it, their dashboard.
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "/staff/"
 
 # django-axes checks every authenticate(request=...) for a lockout before the password.
 AUTHENTICATION_BACKENDS = [
