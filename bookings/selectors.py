@@ -11,10 +11,19 @@ through a scoped selector.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from bookings.availability import Interval, Load, free_windows, peak_load, preparation_minutes
+from bookings.availability import (
+    Interval,
+    Load,
+    check_event_line,
+    check_product_line,
+    check_space_line,
+    free_windows,
+    peak_load,
+    preparation_minutes,
+)
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -27,6 +36,7 @@ from bookings.models import (
     SpaceBooking,
     hash_manage_token,
 )
+from core.errors import Conflict
 from core.times import local_day_bounds
 from venues.models import (
     Blockout,
@@ -56,9 +66,29 @@ def booking_summary_list(*, organizations: QuerySet[Organization]) -> QuerySet[B
 
 
 def booking_list(*, organizations: QuerySet[Organization]) -> QuerySet[Booking]:
-    """Bookings of `organizations`, latest first, with customer, event, lines and payments."""
+    """Bookings of `organizations`, latest first, with customer, event, lines (with what they
+    book) and payments (with their type)."""
     return booking_summary_list(organizations=organizations).prefetch_related(
-        "space_bookings", "event_bookings", "inventory_bookings", "payments"
+        Prefetch(
+            "space_bookings",
+            queryset=SpaceBooking.objects.select_related("space__venue", "layout").order_by(
+                "starts_at", "pk"
+            ),
+        ),
+        Prefetch(
+            "event_bookings",
+            queryset=EventBooking.objects.select_related("event", "price").order_by("pk"),
+        ),
+        Prefetch(
+            "inventory_bookings",
+            queryset=InventoryBooking.objects.select_related("product").order_by("starts_at", "pk"),
+        ),
+        Prefetch(
+            "payments",
+            queryset=Payment.objects.select_related("payment_type", "recorded_by").order_by(
+                "paid_at", "pk"
+            ),
+        ),
     )
 
 
@@ -70,8 +100,27 @@ def booking_detail_list(*, organizations: QuerySet[Organization]) -> QuerySet[Bo
 
 
 def booking_get(*, organizations: QuerySet[Organization], booking_id: int) -> Booking:
-    """One booking of `organizations` with all `booking_detail_list` reads (or DoesNotExist)."""
-    return booking_detail_list(organizations=organizations).get(pk=booking_id)
+    """One booking of `organizations` with all `booking_detail_list` reads (or DoesNotExist),
+    plus its form's questions (`booking_form.custom_fields`, in the form's order) and its
+    change requests (`all_change_requests`, oldest first, with who submitted and decided)."""
+    return (
+        booking_detail_list(organizations=organizations)
+        .select_related("booking_form", "payment_type", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "booking_form__custom_fields",
+                queryset=CustomField.objects.order_by("section", "position", "id"),
+            ),
+            Prefetch(
+                "change_requests",
+                queryset=ChangeRequest.objects.select_related(
+                    "submitted_by", "decided_by"
+                ).order_by("created_at", "pk"),
+                to_attr="all_change_requests",
+            ),
+        )
+        .get(pk=booking_id)
+    )
 
 
 def payment_list(
@@ -92,6 +141,74 @@ def log_entry_list(
     if booking is not None:
         entries = entries.filter(booking=booking)
     return entries.select_related("user", "api_key")
+
+
+@dataclass
+class Competitor:
+    """A pending request that wants what another booking wants: where and when they overlap."""
+
+    booking: Booking
+    lines: list[SpaceBooking]  # its lines that overlap
+
+
+def competing_request_list(*, booking: Booking) -> list[Competitor]:
+    """Other pending requests whose space lines overlap `booking`'s (same space, occupied
+    times overlapping), oldest first: those that lose the slot if `booking` is approved.
+
+    `booking` comes from `booking_get` (its space lines prefetched); one query.
+    """
+    overlaps = Q()
+    for line in booking.space_bookings.all():
+        start, end = line.interval_with_setup()
+        overlaps |= Q(space_id=line.space_id, occupied_from__lt=end, occupied_until__gt=start)
+    if not overlaps:
+        return []
+    lines = (
+        SpaceBooking.objects.filter(overlaps, booking__status=BookingStatus.PENDING)
+        .filter(booking__organization_id=booking.organization_id)
+        .exclude(booking_id=booking.pk)
+        .select_related("booking__customer", "booking__venue", "space")
+        .order_by("booking__created_at", "booking_id", "starts_at")
+    )
+    competitors: dict[int, Competitor] = {}
+    for line in lines:
+        competitor = competitors.setdefault(line.booking_id, Competitor(line.booking, []))
+        competitor.lines.append(line)
+    return list(competitors.values())
+
+
+def booking_conflict_list(*, booking: Booking) -> list[Conflict]:
+    """Why `booking`'s lines would not fit now next to what holds capacity ([] if they fit):
+    what approving it would run into, for a page to explain before anyone tries. No locks;
+    the service checks again under them. `booking` comes from `booking_get`."""
+    spaces = list(booking.space_bookings.all())
+    events = list(booking.event_bookings.all())
+    products = list(booking.inventory_bookings.all())
+    conflicts = []
+    for number, line in enumerate(spaces, 1):
+        label = f"space line {number} ({line.space.name})"
+        conflicts += check_space_line(line, label=label, siblings=spaces)
+    for number, line in enumerate(events, 1):
+        label = f"event line {number} ({line.event.title})"
+        conflicts += check_event_line(line, label=label, siblings=events)
+    for number, line in enumerate(products, 1):
+        label = f"product line {number} ({line.product.name})"
+        conflicts += check_product_line(line, label=label, siblings=products)
+    return conflicts
+
+
+def change_request_get(
+    *, organizations: QuerySet[Organization], change_request_id: int
+) -> ChangeRequest:
+    """One change request of `organizations`' bookings (or DoesNotExist), with who submitted
+    and decided it, and `spaces_by_id` / `layouts_by_id` naming what it asks for."""
+    change_request = (
+        ChangeRequest.objects.filter(booking__organization__in=organizations)
+        .select_related("submitted_by", "decided_by")
+        .get(pk=change_request_id)
+    )
+    _name_what_is_asked(change_request)
+    return change_request
 
 
 # -- lines and change requests ---------------------------------------------------------------

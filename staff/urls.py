@@ -3,6 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from staff.views import booking
+
 app_name = "staff"
 
 urlpatterns = [
@@ -12,4 +14,10 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="staff:login"), name="logout"),
+    path("bookings/<int:booking_id>/", booking.booking_page, name="booking"),
+    path("bookings/<int:booking_id>/approve/", booking.booking_approve, name="booking-approve"),
+    path("bookings/<int:booking_id>/deny/", booking.booking_deny, name="booking-deny"),
+    path("bookings/<int:booking_id>/cancel/", booking.booking_cancel, name="booking-cancel"),
+    path("bookings/<int:booking_id>/note/", booking.booking_note, name="booking-note"),
+    path("bookings/<int:booking_id>/payment/", booking.booking_payment, name="booking-payment"),
 ]

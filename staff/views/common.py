@@ -5,8 +5,10 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
-from core.actors import Actor
+from core.actors import Actor, ActorKind
 from venues.selectors import organization_list
 
 
@@ -27,3 +29,39 @@ def staff_page(view):
         return view(request, *args, **kwargs)
 
     return page
+
+
+def stale_words(booking) -> str:
+    """What changed a booking last, by whom and when, in the venue's time: "Approved by
+    Pau at 21:14 (Europe/Madrid)". `booking` carries its log (bookings.selectors.booking_get).
+    Said when an action is refused because the page was older than the booking."""
+    entries = list(booking.log_entries.all())
+    if not entries:
+        return _("It was changed at %(when)s (%(zone)s).") % {
+            "when": f"{timezone.localtime(booking.updated_at, booking.venue.tzinfo):%H:%M}",
+            "zone": booking.venue.timezone,
+        }
+    entry = entries[-1]
+    local = timezone.localtime(entry.created_at, booking.venue.tzinfo)
+    return _("%(what)s by %(who)s at %(when)s (%(zone)s).") % {
+        "what": entry.get_action_display(),
+        "who": actor_words(entry),
+        "when": f"{local:%H:%M}"
+        if local.date() == timezone.localdate(timezone=local.tzinfo)
+        else f"{formats.date_format(local, 'D j M')} {local:%H:%M}",
+        "zone": booking.venue.timezone,
+    }
+
+
+def actor_words(entry) -> str:
+    """Who wrote a log entry, as staff read it: the member's name, "API key X", "the
+    customer" or "automatic" (the system)."""
+    if entry.actor_kind == ActorKind.USER:
+        if entry.user is None:
+            return _("a former member")
+        return entry.user.get_full_name() or entry.user.get_username()
+    if entry.actor_kind == ActorKind.API_KEY:
+        return _("API key %(name)s") % {"name": entry.api_key.name if entry.api_key else "?"}
+    if entry.actor_kind == ActorKind.CUSTOMER:
+        return _("the customer")
+    return _("automatic")
