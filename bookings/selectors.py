@@ -8,6 +8,7 @@ availability reads answer "what is free" for a space or product the caller alrea
 through a scoped selector.
 """
 
+from copy import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -209,6 +210,44 @@ def change_request_get(
     )
     _name_what_is_asked(change_request)
     return change_request
+
+
+def change_request_conflict_list(
+    *, booking: Booking, change_request: ChangeRequest
+) -> list[Conflict]:
+    """Why the slot a change request asks for would not fit next to what holds capacity
+    now ([] if it fits), the booking's own hold left out. Nothing is saved or locked: the
+    service checks again when staff decide. `booking` comes from `booking_get`,
+    `change_request` from `change_request_get`."""
+    asked_by_id = {line["id"]: line for line in change_request.changes.get("space_lines", [])}
+    if not asked_by_id or change_request.is_cancellation:
+        return []
+    lines = []
+    for stored in booking.space_bookings.all():
+        line = copy(stored)  # its own state, so the stored line keeps its space and layout
+        line._state = copy(stored._state)
+        line._state.fields_cache = dict(stored._state.fields_cache)
+        asked = asked_by_id.get(line.pk, {})
+        for name in ("starts_at", "ends_at"):
+            if name in asked:
+                setattr(line, name, datetime.fromisoformat(asked[name]))
+        if "places" in asked:
+            line.places = asked["places"]
+        space = change_request.spaces_by_id.get(asked.get("space_id"))
+        layout = change_request.layouts_by_id.get(asked.get("layout_id"))
+        if space is not None and space.pk != line.space_id:
+            line.space, line.layout = space, None
+        if layout is not None:
+            line.layout = layout
+        if (line.space_id, line.layout_id) != (stored.space_id, stored.layout_id):
+            line.setup_minutes, line.setdown_minutes = preparation_minutes(line.space, line.layout)
+        lines.append(line)
+    conflicts = []
+    for number, line in enumerate(lines, 1):
+        if line.pk in asked_by_id:
+            label = f"space line {number} ({line.space.name})"
+            conflicts += check_space_line(line, label=label, siblings=lines)
+    return conflicts
 
 
 # -- lines and change requests ---------------------------------------------------------------
@@ -474,7 +513,9 @@ def _name_what_is_asked(change_request: ChangeRequest) -> None:
     asked = change_request.changes.get("space_lines", [])
     space_ids = {line["space_id"] for line in asked if line.get("space_id")}
     layout_ids = {line["layout_id"] for line in asked if line.get("layout_id")}
-    change_request.spaces_by_id = Space.objects.in_bulk(space_ids) if space_ids else {}
+    change_request.spaces_by_id = (
+        Space.objects.select_related("venue").in_bulk(space_ids) if space_ids else {}
+    )
     change_request.layouts_by_id = SpaceLayout.objects.in_bulk(layout_ids) if layout_ids else {}
 
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from staff.views import booking
+from staff.views import booking, change_request
 
 app_name = "staff"
 
@@ -20,4 +20,14 @@ urlpatterns = [
     path("bookings/<int:booking_id>/cancel/", booking.booking_cancel, name="booking-cancel"),
     path("bookings/<int:booking_id>/note/", booking.booking_note, name="booking-note"),
     path("bookings/<int:booking_id>/payment/", booking.booking_payment, name="booking-payment"),
+    path(
+        "change-requests/<int:request_id>/",
+        change_request.change_request_page,
+        name="change-request",
+    ),
+    path(
+        "change-requests/<int:request_id>/decide/",
+        change_request.change_request_decide,
+        name="change-request-decide",
+    ),
 ]

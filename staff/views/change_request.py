@@ -1,0 +1,226 @@
+"""A change request beside the booking it would change: current and requested values side
+by side, the differences marked in words as well as colour, the conflicts of the slot it
+asks for, and the decision (approve or deny, with a message and the flags)."""
+
+from datetime import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from bookings import selectors, services
+from bookings.models import Booking, ChangeRequest, EventProcedure
+from core.errors import BookingError
+from core.permissions import Action, may
+from core.templatetags.venue_time import span
+from staff.views.booking import answer_text, conflict_words
+from staff.views.common import staff_page
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=gettext_lazy("Internal comment"),
+        help_text=gettext_lazy("For staff only; kept in the timeline."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    message = forms.CharField(
+        label=gettext_lazy("Message to the customer"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    send_email = forms.BooleanField(label=gettext_lazy("Send by e-mail"), required=False)
+    send_sms = forms.BooleanField(label=gettext_lazy("Send by SMS"), required=False)
+    event_procedure = forms.ChoiceField(
+        label=gettext_lazy("The booking's event"),
+        choices=[
+            (EventProcedure.CANCEL, gettext_lazy("Keep it, marked canceled")),
+            (EventProcedure.DELETE, gettext_lazy("Delete it")),
+        ],
+        initial=EventProcedure.CANCEL,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def notice(self) -> services.Notice:
+        data = self.cleaned_data
+        return services.Notice(
+            comment=data["comment"],
+            message=data["message"],
+            send_email=data["send_email"],
+            send_sms=data["send_sms"],
+        )
+
+
+def found(request, request_id: int) -> tuple[ChangeRequest, Booking]:
+    try:
+        change_request = selectors.change_request_get(
+            organizations=request.organizations, change_request_id=request_id
+        )
+        booking = selectors.booking_get(
+            organizations=request.organizations, booking_id=change_request.booking_id
+        )
+    except (ChangeRequest.DoesNotExist, Booking.DoesNotExist):
+        raise Http404 from None
+    return change_request, booking
+
+
+def comparison(booking: Booking, change_request: ChangeRequest) -> list[dict]:
+    """Rows of (what, current, requested, changed), in the venue's time."""
+    venue, changes, rows = booking.venue, change_request.changes, []
+
+    def row(what, current, requested):
+        current, requested = str(current), str(requested)
+        rows.append(
+            {
+                "what": what,
+                "current": current,
+                "requested": requested,
+                "changed": current != requested,
+            }
+        )
+
+    if change_request.is_cancellation:
+        row(_("Booking"), booking.get_status_display(), _("Canceled"))
+        return rows
+    lines = {line.pk: line for line in booking.space_bookings.all()}
+    for number, asked in enumerate(changes.get("space_lines", []), 1):
+        line = lines.get(asked["id"])
+        if line is None:
+            continue
+        prefix = _("Line %(n)d") % {"n": number} if len(lines) > 1 else ""
+
+        def named(words, prefix=prefix):
+            return f"{prefix} · {words}" if prefix else words
+
+        start = (
+            datetime.fromisoformat(asked["starts_at"]) if "starts_at" in asked else line.starts_at
+        )
+        end = datetime.fromisoformat(asked["ends_at"]) if "ends_at" in asked else line.ends_at
+        row(named(_("Time")), span(line.starts_at, line.ends_at, venue), span(start, end, venue))
+        space = change_request.spaces_by_id.get(asked.get("space_id"), line.space)
+        row(named(_("Space")), line.space.name, space.name)
+        if "layout_id" in asked:
+            layout = change_request.layouts_by_id.get(asked["layout_id"])
+            row(
+                named(_("Layout")),
+                line.layout.name if line.layout else "—",
+                layout.name if layout else "—",
+            )
+        row(named(_("People")), line.places, asked.get("places", line.places))
+        for key, words in (
+            ("name", _("Name or signage")),
+            ("expected_attendees", _("Expected attendees")),
+            ("guaranteed_attendees", _("Guaranteed attendees")),
+        ):
+            if key in asked:
+                current = getattr(line, key)
+                row(
+                    named(words),
+                    "—" if current in (None, "") else current,
+                    "—" if asked[key] in (None, "") else asked[key],
+                )
+    contact_words = {
+        "contact_name": _("Contact name"),
+        "contact_email": _("Contact e-mail"),
+        "contact_phone": _("Contact phone"),
+    }
+    for key, value in changes.get("contact", {}).items():
+        row(contact_words[key], getattr(booking, key) or "—", value or "—")
+    labels = (
+        {q.key: q.label for q in booking.booking_form.custom_fields.all()}
+        if booking.booking_form
+        else {}
+    )
+    for key, value in changes.get("answers", {}).items():
+        row(labels.get(key, key), answer_text(booking.answers.get(key)), answer_text(value))
+    return rows
+
+
+@require_GET
+@staff_page
+def change_request_page(request, request_id: int):
+    change_request, booking = found(request, request_id)
+    return render_page(request, change_request, booking)
+
+
+def render_page(request, change_request, booking, *, form=None, status=200):
+    pending = change_request.status == ChangeRequest.Status.PENDING
+    decide = pending and may(request.actor, Action.APPROVE, booking.organization, booking=booking)
+    initial = {"send_email": booking.notify_email, "send_sms": booking.notify_sms}
+    return render(
+        request,
+        "staff/change_request.html",
+        {
+            "change_request": change_request,
+            "booking": booking,
+            "venue": booking.venue,
+            "rows": comparison(booking, change_request),
+            "conflicts": (
+                selectors.change_request_conflict_list(
+                    booking=booking, change_request=change_request
+                )
+                if pending
+                else []
+            ),
+            "may_decide": decide,
+            "form": form or DecisionForm(initial=initial),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@staff_page
+def change_request_decide(request, request_id: int):
+    change_request, booking = found(request, request_id)
+    form = DecisionForm(request.POST)
+    approve = request.POST.get("decision") == "approve"
+    if request.POST.get("decision") not in ("approve", "deny") or not form.is_valid():
+        return render_page(request, change_request, booking, form=form, status=400)
+    here = reverse("staff:change-request", args=[change_request.pk])
+    try:
+        if approve:
+            services.change_request_approve(
+                actor=request.actor,
+                change_request=change_request,
+                event_procedure=form.cleaned_data["event_procedure"] or EventProcedure.CANCEL,
+                notice=form.notice(),
+            )
+        else:
+            services.change_request_deny(
+                actor=request.actor, change_request=change_request, notice=form.notice()
+            )
+    except ValidationError as error:
+        words = " ".join(error.messages)
+        messages.error(
+            request,
+            _(
+                "Nothing was done: the change cannot be applied. %(why)s "
+                "Deny it, or ask the customer."
+            )
+            % {"why": words},
+        )
+        return redirect(here)
+    except BookingError as error:
+        if hasattr(error, "conflicts"):
+            messages.error(request, conflict_words(error))
+        else:
+            messages.error(request, _("Nothing was done: %(why)s") % {"why": error})
+        return redirect(here)
+    if approve:
+        messages.success(
+            request, _("Change request approved; %(ref)s is changed.") % {"ref": booking.reference}
+        )
+    else:
+        messages.success(
+            request,
+            _("Change request denied; %(ref)s stays as it was.") % {"ref": booking.reference},
+        )
+    return redirect(reverse("staff:booking", args=[booking.pk]))
