@@ -3,9 +3,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from staff.views import dashboard
+
 app_name = "staff"
 
 urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=False),
