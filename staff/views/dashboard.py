@@ -50,11 +50,7 @@ def _card(figures: VenueFigures, now) -> VenueCard:
     venue_id = figures.venue.pk
     return VenueCard(
         figures=figures,
-        pending_url=_link(
-            "admin:bookings_booking_changelist",
-            status__exact=BookingStatus.PENDING,
-            venue__id__exact=venue_id,
-        ),
+        pending_url=_link("staff:queue", venue=venue_id),
         change_requests_url=_link(
             "admin:bookings_changerequest_changelist",
             status__exact=ChangeRequest.Status.PENDING,
