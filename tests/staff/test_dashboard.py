@@ -25,7 +25,8 @@ def _now(text: str):
 
 def _figure(page: str, words: str) -> str:
     """The number shown before `words` on the page ('3' for '3 pending requests')."""
-    match = re.search(r'<span class="figure">(\d+)</span> ' + re.escape(words), page)
+    figure = r'<span class="figure">(\d+)</span> <span class="words">'
+    match = re.search(figure + re.escape(words), page)
     assert match, f"no figure for {words!r}"
     return match.group(1)
 
@@ -71,7 +72,8 @@ def test_each_figure_links_to_its_filtered_list(client, world):
     with _now("2030-03-04 09:30"):
         client.force_login(world.actors["manager"].user)
         page = client.get("/staff/").content.decode()
-    links = dict(re.findall(r'<a href="([^"]+)"><span class="figure">\d+</span> ([a-z ]+)', page))
+    figure_link = r'<a href="([^"]+)"><span class="figure">\d+</span> <span class="words">([a-z ]+)'
+    links = dict(re.findall(figure_link, page))
     links = {words.strip(): url.replace("&amp;", "&") for url, words in links.items()}
 
     assert f"venue={world.venue.pk}" in links["pending requests"] or (
