@@ -11,8 +11,9 @@ through a scoped selector.
 from copy import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from bookings.availability import (
@@ -33,6 +34,7 @@ from bookings.models import (
     EventBooking,
     InventoryBooking,
     LogEntry,
+    Notification,
     Payment,
     SpaceBooking,
     hash_manage_token,
@@ -47,6 +49,7 @@ from venues.models import (
     Organization,
     Space,
     SpaceLayout,
+    Venue,
 )
 
 # -- customers and bookings ------------------------------------------------------------------
@@ -527,3 +530,229 @@ def pending_request_count(*, organizations: QuerySet[Organization]) -> int:
     return Booking.objects.filter(
         organization__in=organizations, status=BookingStatus.PENDING
     ).count()
+
+
+@dataclass(frozen=True)
+class VenueFigures:
+    """What a venue's staff look at first: the figures of the staff dashboard."""
+
+    venue: Venue
+    pending: int
+    oldest_pending_at: datetime | None  # when the longest-waiting request came in
+    open_change_requests: int
+    arrivals_today: int  # approved bookings starting on the venue's local today
+    starting_soon: int  # approved bookings starting within the next hour
+    day_start: datetime  # the venue's local today, [day_start, day_end)
+    day_end: datetime
+
+
+def venue_figures_list(
+    *, organizations: QuerySet[Organization], now: datetime | None = None
+) -> list[VenueFigures]:
+    """The dashboard's figures for every active venue of `organizations`, in venue order.
+
+    Three queries however many venues and bookings: the venues, the bookings' figures
+    grouped by venue (each venue's "today" is its own local day), the open change requests.
+    """
+    now = now or timezone.now()
+    venues = list(
+        Venue.objects.filter(organization__in=organizations, is_active=True).select_related(
+            "organization"
+        )
+    )
+    if not venues:
+        return []
+    days = {
+        venue.pk: local_day_bounds(timezone.localtime(now, venue.tzinfo).date(), venue.tzinfo)
+        for venue in venues
+    }
+    today = Q()
+    for venue_id, (start, end) in days.items():
+        today |= Q(venue_id=venue_id, starts_at__gte=start, starts_at__lt=end)
+    approved = Q(status=BookingStatus.APPROVED)
+    pending = Q(status=BookingStatus.PENDING)
+    rows = {
+        row["venue"]: row
+        for row in Booking.objects.filter(venue__in=[venue.pk for venue in venues])
+        .filter(pending | approved)
+        .values("venue")
+        .annotate(
+            pending=Count("pk", filter=pending),
+            oldest=Min("created_at", filter=pending),
+            today=Count("pk", filter=approved & today),
+            soon=Count(
+                "pk",
+                filter=approved & Q(starts_at__gte=now, starts_at__lt=now + timedelta(hours=1)),
+            ),
+        )
+        .order_by()
+    }
+    change_requests = dict(
+        ChangeRequest.objects.filter(
+            booking__venue__in=[venue.pk for venue in venues],
+            status=ChangeRequest.Status.PENDING,
+        )
+        .values("booking__venue")
+        .annotate(open=Count("pk"))
+        .order_by()
+        .values_list("booking__venue", "open")
+    )
+    empty = {"pending": 0, "oldest": None, "today": 0, "soon": 0}
+    return [
+        VenueFigures(
+            venue=venue,
+            pending=rows.get(venue.pk, empty)["pending"],
+            oldest_pending_at=rows.get(venue.pk, empty)["oldest"],
+            open_change_requests=change_requests.get(venue.pk, 0),
+            arrivals_today=rows.get(venue.pk, empty)["today"],
+            starting_soon=rows.get(venue.pk, empty)["soon"],
+            day_start=days[venue.pk][0],
+            day_end=days[venue.pk][1],
+        )
+        for venue in venues
+    ]
+
+
+def failed_notification_counts(*, organizations: QuerySet[Organization]) -> dict[int, int]:
+    """How many notifications failed for good, by organisation id (one query)."""
+    return dict(
+        Notification.objects.filter(
+            organization__in=organizations, status=Notification.Status.FAILED
+        )
+        .values("organization")
+        .annotate(failed=Count("pk"))
+        .order_by()
+        .values_list("organization", "failed")
+    )
+
+
+# -- the approval queue --------------------------------------------------------------------------
+
+
+def pending_request_list(
+    *,
+    organizations: QuerySet[Organization],
+    venue: Venue | None = None,
+    space: Space | None = None,
+    day: date | None = None,
+) -> QuerySet[Booking]:
+    """Pending requests of `organizations`, oldest first, with customer, venue and space lines.
+
+    `venue`, `space`: only those (of the caller's organisations); `day`: those starting
+    on that local day of their own venue.
+    """
+    bookings = (
+        Booking.objects.filter(organization__in=organizations, status=BookingStatus.PENDING)
+        .select_related("customer", "venue", "organization")
+        .prefetch_related(
+            Prefetch(
+                "space_bookings",
+                queryset=SpaceBooking.objects.select_related("space").order_by("starts_at", "pk"),
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+    if venue is not None:
+        bookings = bookings.filter(venue=venue)
+    if space is not None:
+        bookings = bookings.filter(space_bookings__space=space).distinct()
+    if day is not None:
+        on_day = Q(pk__in=[])
+        venues = Venue.objects.filter(organization__in=organizations)
+        if venue is not None:
+            venues = venues.filter(pk=venue.pk)
+        for zone in venues.values_list("timezone", flat=True).distinct():
+            start, end = local_day_bounds(day, ZoneInfo(zone))
+            on_day |= Q(venue__timezone=zone, starts_at__gte=start, starts_at__lt=end)
+        bookings = bookings.filter(on_day)
+    return bookings
+
+
+@dataclass
+class Contention:
+    """What stands in the way of approving a pending request, found without locking."""
+
+    conflicts: list[Booking]  # held bookings whose lines overlap it beyond what fits
+    blockouts: list[Blockout]  # blockouts of its spaces over its time
+    competitors: list[Booking]  # other pending requests it cannot be approved beside
+
+    @property
+    def is_clear(self) -> bool:
+        return not (self.conflicts or self.blockouts or self.competitors)
+
+
+def pending_conflicts(bookings: list[Booking]) -> dict[int, Contention]:
+    """For each pending booking (with `space_bookings` prefetched, their spaces joined), the
+    held bookings its space lines conflict with, the blockouts over them and the other
+    pending requests it competes with, by booking id.
+
+    An exclusive space conflicts with any overlapping holder (setup and setdown included)
+    and competes with any overlapping request; a shared one only when the places would not
+    fit (the holders' peak plus this request, plus the other request for competition).
+    A read for the queue: nothing is locked, and the approval itself checks again under
+    the locks. Product and event lines are not looked at here. Three queries whatever the
+    number of bookings.
+    """
+    lines = [line for booking in bookings for line in booking.space_bookings.all()]
+    result = {booking.pk: Contention([], [], []) for booking in bookings}
+    if not lines:
+        return result
+    near = Q(pk__in=[])
+    for line in lines:
+        near |= Q(
+            space_id=line.space_id,
+            occupied_from__lt=line.occupied_until,
+            occupied_until__gt=line.occupied_from,
+        )
+    others = list(
+        SpaceBooking.objects.filter(near)
+        .filter(Q(holds_capacity=True) | Q(booking__status=BookingStatus.PENDING))
+        .select_related("booking")
+        .order_by("booking__created_at", "booking_id", "pk")
+    )
+    blocked = Q(pk__in=[])
+    for line in lines:
+        blocked |= Q(space_id=line.space_id, starts_at__lt=line.ends_at, ends_at__gt=line.starts_at)
+    blockouts = list(Blockout.objects.filter(blocked).order_by("starts_at", "pk"))
+
+    for booking in bookings:
+        contention = result[booking.pk]
+        for line in booking.space_bookings.all():
+            start, end = line.occupied_from, line.occupied_until
+            overlapping = [
+                other
+                for other in others
+                if other.booking_id != booking.pk
+                and other.space_id == line.space_id
+                and other.occupied_from < end
+                and start < other.occupied_until
+            ]
+            holders = [other for other in overlapping if other.holds_capacity]
+            rivals = [other for other in overlapping if not other.holds_capacity]
+            if line.space.is_exclusive:
+                clashing_holders, clashing_rivals = holders, rivals
+            else:
+                loads = [Load(h.occupied_from, h.occupied_until, h.places) for h in holders]
+                taken, _ = peak_load(loads, start, end)
+                capacity = line.space.capacity
+                clashing_holders = holders if taken + line.places > capacity else []
+                clashing_rivals = [
+                    rival for rival in rivals if taken + line.places + rival.places > capacity
+                ]
+            _add_bookings(contention.conflicts, clashing_holders)
+            _add_bookings(contention.competitors, clashing_rivals)
+            for blockout in blockouts:
+                if (
+                    blockout.space_id == line.space_id
+                    and blockout.starts_at < line.ends_at
+                    and line.starts_at < blockout.ends_at
+                    and blockout not in contention.blockouts
+                ):
+                    contention.blockouts.append(blockout)
+    return result
+
+
+def _add_bookings(into: list[Booking], lines: list[SpaceBooking]) -> None:
+    for line in lines:
+        if all(booking.pk != line.booking_id for booking in into):
+            into.append(line.booking)

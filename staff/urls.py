@@ -3,11 +3,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from staff.views import booking, change_request
+from staff.views import booking, change_request, dashboard, queue
 
 app_name = "staff"
 
 urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("requests/", queue.queue, name="queue"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=False),

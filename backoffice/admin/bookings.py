@@ -335,7 +335,12 @@ class LogEntryAdmin(ReadOnlyAdmin):
 class ChangeRequestAdmin(ReadOnlyAdmin):
     organization_path = "booking__organization"
     list_display = ("__str__", "booking", "status", "is_cancellation", "created_at", "decided_at")
-    list_filter = ("status", "is_cancellation", "submitted_by_kind")
+    list_filter = (
+        "status",
+        "is_cancellation",
+        "submitted_by_kind",
+        related_only("booking__venue"),
+    )
     list_select_related = ("booking",)
     search_fields = ("booking__reference", "request_note")
     date_hierarchy = "created_at"

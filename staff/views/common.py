@@ -8,6 +8,8 @@ from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from bookings.models import Booking
+from bookings.selectors import log_entry_list
 from core.actors import Actor, ActorKind
 from venues.selectors import organization_list
 
@@ -65,3 +67,29 @@ def actor_words(entry) -> str:
     if entry.actor_kind == ActorKind.CUSTOMER:
         return _("the customer")
     return _("automatic")
+
+
+def stale_message(booking: Booking, organizations) -> str:
+    """Why an action on `booking` was refused as stale, in words: what changed it last, by
+    whom and when in the venue's time ("Approved by Pau at 21:14, Europe/Madrid")."""
+    last = (
+        log_entry_list(organizations=organizations, booking=booking)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if last is None:
+        return _(
+            "%(reference)s changed after you opened the page. Nothing was done: look at it "
+            "again and decide."
+        ) % {"reference": booking.reference}
+    local = timezone.localtime(last.created_at, booking.venue.tzinfo)
+    return _(
+        "%(reference)s changed after you opened the page (%(what)s by %(who)s at %(time)s, "
+        "%(zone)s). Nothing was done: look at it again and decide."
+    ) % {
+        "reference": booking.reference,
+        "what": last.get_action_display(),
+        "who": last.actor_display,
+        "time": f"{local:%H:%M}",
+        "zone": booking.venue.timezone,
+    }
