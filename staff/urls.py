@@ -3,6 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from staff.views import front_desk
+
 app_name = "staff"
 
 urlpatterns = [
@@ -12,4 +14,11 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="staff:login"), name="logout"),
+    path("front-desk/", front_desk.front_desk, name="front-desk"),
+    path("front-desk/<int:venue_id>/", front_desk.front_desk_venue, name="front-desk-venue"),
+    path(
+        "front-desk/<int:venue_id>/bookings/<int:booking_id>/<slug:move>/",
+        front_desk.front_desk_move,
+        name="front-desk-move",
+    ),
 ]
