@@ -162,7 +162,7 @@ class _PageMessage:
     """A message made for this page only, shaped like django.contrib.messages' ones."""
 
     def __init__(self, text: str, tags: str) -> None:
-        self.text, self.tags = text, tags
+        self.text, self.tags, self.level_tag = text, tags, tags
 
     def __str__(self) -> str:
         return self.text

@@ -227,6 +227,8 @@ def test_a_stale_move_is_refused_with_who_did_what_and_when(client, world):
         in page
     )
     assert "Nothing was changed" in page
+    row = page[page.index(f'id="booking-{booking.pk}"') :]
+    assert row.index('class="desk-result message-result-error"') < row.index("already seated")
 
 
 def services_actor(user):
