@@ -756,3 +756,71 @@ def _add_bookings(into: list[Booking], lines: list[SpaceBooking]) -> None:
     for line in lines:
         if all(booking.pk != line.booking_id for booking in into):
             into.append(line.booking)
+
+
+# -- the front desk ------------------------------------------------------------------------------
+
+# What the front desk expects at the door; a search also finds the day's other bookings, so
+# that a host can tell a guest that their booking was canceled or is still a request.
+FRONT_DESK_STATUSES = (
+    BookingStatus.APPROVED,
+    BookingStatus.ARRIVED,
+    BookingStatus.SEATED,
+    BookingStatus.RELEASED,
+    BookingStatus.NO_SHOW,
+)
+
+
+def front_desk_list(
+    *,
+    organizations: QuerySet[Organization],
+    venue: Venue,
+    day: date,
+    search: str = "",
+) -> list[Booking]:
+    """The bookings of `venue` for the front desk on `day` (the venue's local day), in time
+    order, with customer, space lines (spaces joined) and event lines (events joined): three
+    queries however many.
+
+    A day's bookings are those starting on it, and those that started before and are still
+    open at its start (expected, arrived or seated: a club night past midnight). Without
+    `search`, only bookings the door expects (FRONT_DESK_STATUSES); with it, every booking
+    of the day whose reference, customer or contact name contains each word of `search`.
+    Each booking gets `space_names`, `event_titles`, `places` (of its spaces), `tickets`
+    (of its events) and `guests` (the actual attendees counted on arrival, or None).
+    """
+    start, end = local_day_bounds(day, venue.tzinfo)
+    still_open = (BookingStatus.APPROVED, BookingStatus.ARRIVED, BookingStatus.SEATED)
+    bookings = Booking.objects.filter(organization__in=organizations, venue=venue).filter(
+        Q(starts_at__gte=start, starts_at__lt=end)
+        | Q(starts_at__lt=start, ends_at__gt=start, status__in=still_open)
+    )
+    words = search.split()
+    if not words:
+        bookings = bookings.filter(status__in=FRONT_DESK_STATUSES)
+    for word in words:
+        bookings = bookings.filter(
+            Q(reference__icontains=word)
+            | Q(contact_name__icontains=word)
+            | Q(customer__first_name__icontains=word)
+            | Q(customer__last_name__icontains=word)
+            | Q(customer__company__icontains=word)
+        )
+    bookings = list(
+        bookings.select_related("customer", "organization", "venue")
+        .prefetch_related(
+            Prefetch("space_bookings", queryset=SpaceBooking.objects.select_related("space")),
+            Prefetch("event_bookings", queryset=EventBooking.objects.select_related("event")),
+        )
+        .order_by("starts_at", "reference")
+    )
+    for booking in bookings:
+        lines = list(booking.space_bookings.all())
+        tickets = list(booking.event_bookings.all())
+        booking.space_names = list(dict.fromkeys(line.space.name for line in lines))
+        booking.event_titles = list(dict.fromkeys(line.event.title for line in tickets))
+        booking.places = sum(line.places for line in lines)
+        booking.tickets = sum(line.quantity for line in tickets)
+        counted = [line.actual_attendees for line in lines if line.actual_attendees is not None]
+        booking.guests = max(counted) if counted else None
+    return bookings

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from staff.views import booking, change_request, dashboard, queue
+from staff.views import booking, change_request, dashboard, front_desk, queue
 
 app_name = "staff"
 
@@ -31,5 +31,12 @@ urlpatterns = [
         "change-requests/<int:request_id>/decide/",
         change_request.change_request_decide,
         name="change-request-decide",
+    ),
+    path("front-desk/", front_desk.front_desk, name="front-desk"),
+    path("front-desk/<int:venue_id>/", front_desk.front_desk_venue, name="front-desk-venue"),
+    path(
+        "front-desk/<int:venue_id>/bookings/<int:booking_id>/<slug:move>/",
+        front_desk.front_desk_move,
+        name="front-desk-move",
     ),
 ]

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from bookings.models import Booking, LogEntry
@@ -15,6 +16,9 @@ from bookings.services.common import (
 from core.actors import Actor
 from core.permissions import Action, require
 
+# More than any venue holds; keeps a mistyped count out of the database's integer range.
+MAX_ATTENDEES = 100_000
+
 
 def _locked(actor: Actor, booking: Booking | int, client_updated_at) -> Booking:
     booking = lock_booking(booking)
@@ -23,10 +27,12 @@ def _locked(actor: Actor, booking: Booking | int, client_updated_at) -> Booking:
     return booking
 
 
-def _front_desk_move(booking: Booking, transition, action: str, actor: Actor, comment: str):
+def _front_desk_move(
+    booking: Booking, transition, action: str, actor: Actor, comment: str, data=None
+):
     """Move with `transition` (bound to the locked booking) and log; closing a booking
     withdraws its open change request."""
-    move(booking, transition, action, actor, notice=Notice(comment=comment))
+    move(booking, transition, action, actor, notice=Notice(comment=comment), data=data)
     withdraw_open_change_request(booking, actor, reason=booking.status)
     return booking
 
@@ -38,10 +44,29 @@ def booking_arrive(
     booking: Booking | int,
     client_updated_at: datetime | None = None,
     comment: str = "",
+    actual_attendees: int | None = None,
 ) -> Booking:
-    """The guests are at the venue (approved → arrived)."""
+    """The guests are at the venue (approved → arrived).
+
+    `actual_attendees`, when given, is how many came (more or fewer than the places
+    booked): it is stored on each of the booking's space lines (the party's head count at
+    each of its sessions) and in the log entry's data.
+    """
+    if actual_attendees is not None and not (
+        type(actual_attendees) is int and 1 <= actual_attendees <= MAX_ATTENDEES
+    ):
+        raise ValidationError(
+            {
+                "actual_attendees": "Enter how many guests came: a whole number from 1 to "
+                f"{MAX_ATTENDEES}."
+            }
+        )
     booking = _locked(actor, booking, client_updated_at)
-    return _front_desk_move(booking, booking.arrive, LogEntry.Action.ARRIVED, actor, comment)
+    data = {} if actual_attendees is None else {"actual_attendees": actual_attendees}
+    _front_desk_move(booking, booking.arrive, LogEntry.Action.ARRIVED, actor, comment, data)
+    if actual_attendees is not None:
+        booking.space_bookings.update(actual_attendees=actual_attendees)
+    return booking
 
 
 @transaction.atomic

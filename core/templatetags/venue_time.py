@@ -25,3 +25,11 @@ def span(start, end, venue) -> str:
     if local_start.date() == local_end.date():
         return f"{venue_time(start, venue)}–{local_end:%H:%M}"
     return f"{venue_time(start, venue)} – {venue_time(end, venue)}"
+
+
+@register.filter
+def venue_clock(moment, venue) -> str:
+    """'18:00' in the venue's zone, for lists of one day (the page names the day and zone)."""
+    if moment is None:
+        return ""
+    return f"{timezone.localtime(moment, venue.tzinfo):%H:%M}"

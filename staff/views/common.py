@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from bookings.models import Booking
 from bookings.selectors import log_entry_list
 from core.actors import Actor, ActorKind
+from core.templatetags.venue_time import venue_time
 from venues.selectors import organization_list
 
 
@@ -93,3 +94,26 @@ def stale_message(booking: Booking, organizations) -> str:
         "time": f"{local:%H:%M}",
         "zone": booking.venue.timezone,
     }
+
+
+def changed_meanwhile(request, booking, venue, *, name: str = "") -> str:
+    """Who changed `booking` last and when, for a refused stale action: "Gina Guest
+    (VD-7QX3M2) was already seated by Marta Manager at 21:14." (the venue's time; the
+    date too when it was not today there)."""
+    entry = (
+        log_entry_list(organizations=request.organizations, booking=booking)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    who = f"{name} ({booking.reference})" if name else booking.reference
+    if entry is None:
+        return _("%(booking)s was changed meanwhile.") % {"booking": who}
+    local = timezone.localtime(entry.created_at, venue.tzinfo)
+    same_day = local.date() == timezone.localdate(timezone=venue.tzinfo)
+    when = f"{local:%H:%M}" if same_day else venue_time(entry.created_at, venue)
+    details = {"booking": who, "who": entry.actor_display, "when": when}
+    if entry.to_status and entry.to_status != entry.from_status:
+        details["status"] = entry.get_to_status_display().lower()
+        return _("%(booking)s was already %(status)s by %(who)s at %(when)s.") % details
+    details["what"] = entry.get_action_display().lower()
+    return _("%(booking)s was changed by %(who)s at %(when)s (%(what)s).") % details
