@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from bookings.models import Booking
 from bookings.selectors import log_entry_list
 from core.actors import Actor, ActorKind
-from core.templatetags.venue_time import venue_time
 from venues.selectors import organization_list
 
 
@@ -34,26 +33,18 @@ def staff_page(view):
     return page
 
 
-def stale_words(booking) -> str:
-    """What changed a booking last, by whom and when, in the venue's time: "Approved by
-    Pau at 21:14 (Europe/Madrid)". `booking` carries its log (bookings.selectors.booking_get).
-    Said when an action is refused because the page was older than the booking."""
-    entries = list(booking.log_entries.all())
-    if not entries:
-        return _("It was changed at %(when)s (%(zone)s).") % {
-            "when": f"{timezone.localtime(booking.updated_at, booking.venue.tzinfo):%H:%M}",
-            "zone": booking.venue.timezone,
-        }
-    entry = entries[-1]
-    local = timezone.localtime(entry.created_at, booking.venue.tzinfo)
-    return _("%(what)s by %(who)s at %(when)s (%(zone)s).") % {
-        "what": entry.get_action_display(),
-        "who": actor_words(entry),
-        "when": f"{local:%H:%M}"
-        if local.date() == timezone.localdate(timezone=local.tzinfo)
-        else f"{formats.date_format(local, 'D j M')} {local:%H:%M}",
-        "zone": booking.venue.timezone,
-    }
+# -- a refused stale action, in words ------------------------------------------------------------
+# Each page words it for its own place, from the same three facts: the last change to the
+# booking, who made it (`actor_words`) and when in the venue's time (`when_words`).
+
+
+def last_change(booking, organizations):
+    """The booking's latest log entry (None for a booking with no log)."""
+    return (
+        log_entry_list(organizations=organizations, booking=booking)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def actor_words(entry) -> str:
@@ -70,48 +61,67 @@ def actor_words(entry) -> str:
     return _("automatic")
 
 
+def when_words(moment, venue) -> str:
+    """A moment in the venue's time: "21:14" today there, else "Mon 3 Dec 21:14"."""
+    local = timezone.localtime(moment, venue.tzinfo)
+    if local.date() == timezone.localdate(timezone=venue.tzinfo):
+        return f"{local:%H:%M}"
+    return f"{formats.date_format(local, 'D j M')} {local:%H:%M}"
+
+
+def stale_words(booking) -> str:
+    """What changed a booking last, by whom and when, in the venue's time: "Approved by
+    Pau at 21:14 (Europe/Madrid)". `booking` carries its log (bookings.selectors.booking_get).
+    Said on the booking page when an action is refused because the page was older."""
+    entries = list(booking.log_entries.all())
+    venue = booking.venue
+    if not entries:
+        return _("It was changed at %(when)s (%(zone)s).") % {
+            "when": when_words(booking.updated_at, venue),
+            "zone": venue.timezone,
+        }
+    entry = entries[-1]
+    return _("%(what)s by %(who)s at %(when)s (%(zone)s).") % {
+        "what": entry.get_action_display(),
+        "who": actor_words(entry),
+        "when": when_words(entry.created_at, venue),
+        "zone": venue.timezone,
+    }
+
+
 def stale_message(booking: Booking, organizations) -> str:
-    """Why an action on `booking` was refused as stale, in words: what changed it last, by
-    whom and when in the venue's time ("Approved by Pau at 21:14, Europe/Madrid")."""
-    last = (
-        log_entry_list(organizations=organizations, booking=booking)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    """The queue's words for a stale approval: what changed the booking last, by whom and
+    when in the venue's time ("… (Approved by Pau at 21:14, Europe/Madrid) …")."""
+    last = last_change(booking, organizations)
     if last is None:
         return _(
             "%(reference)s changed after you opened the page. Nothing was done: look at it "
             "again and decide."
         ) % {"reference": booking.reference}
-    local = timezone.localtime(last.created_at, booking.venue.tzinfo)
     return _(
         "%(reference)s changed after you opened the page (%(what)s by %(who)s at %(time)s, "
         "%(zone)s). Nothing was done: look at it again and decide."
     ) % {
         "reference": booking.reference,
         "what": last.get_action_display(),
-        "who": last.actor_display,
-        "time": f"{local:%H:%M}",
+        "who": actor_words(last),
+        "time": when_words(last.created_at, booking.venue),
         "zone": booking.venue.timezone,
     }
 
 
 def changed_meanwhile(request, booking, venue, *, name: str = "") -> str:
-    """Who changed `booking` last and when, for a refused stale action: "Gina Guest
-    (VD-7QX3M2) was already seated by Marta Manager at 21:14." (the venue's time; the
-    date too when it was not today there)."""
-    entry = (
-        log_entry_list(organizations=request.organizations, booking=booking)
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    """The front desk's words for a stale move: "Gina Guest (VD-7QX3M2) was already seated
+    by Marta Manager at 21:14." (the venue's time; the date too when not today there)."""
+    entry = last_change(booking, request.organizations)
     who = f"{name} ({booking.reference})" if name else booking.reference
     if entry is None:
         return _("%(booking)s was changed meanwhile.") % {"booking": who}
-    local = timezone.localtime(entry.created_at, venue.tzinfo)
-    same_day = local.date() == timezone.localdate(timezone=venue.tzinfo)
-    when = f"{local:%H:%M}" if same_day else venue_time(entry.created_at, venue)
-    details = {"booking": who, "who": entry.actor_display, "when": when}
+    details = {
+        "booking": who,
+        "who": actor_words(entry),
+        "when": when_words(entry.created_at, venue),
+    }
     if entry.to_status and entry.to_status != entry.from_status:
         details["status"] = entry.get_to_status_display().lower()
         return _("%(booking)s was already %(status)s by %(who)s at %(when)s.") % details
