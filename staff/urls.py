@@ -3,6 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from staff.views.calendar import calendar
+
 app_name = "staff"
 
 urlpatterns = [
@@ -12,4 +14,5 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="staff:login"), name="logout"),
+    path("calendar/", calendar, name="calendar"),
 ]
