@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from staff.views.calendar import calendar
+from staff.views.phone import phone_booking
 
 app_name = "staff"
 
@@ -15,4 +16,5 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="staff:login"), name="logout"),
     path("calendar/", calendar, name="calendar"),
+    path("bookings/new/", phone_booking, name="phone-booking"),
 ]
