@@ -56,11 +56,11 @@ class PhoneBookingForm(forms.Form):
         label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     start = forms.TimeField(
-        label=gettext_lazy("Start"), widget=forms.TimeInput(attrs={"type": "time"})
+        label=gettext_lazy("Start"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     end = forms.TimeField(
         label=gettext_lazy("End"),
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text=gettext_lazy("An end at or before the start is on the next day."),
     )
     places = forms.IntegerField(label=gettext_lazy("Places (people)"), min_value=1, initial=1)

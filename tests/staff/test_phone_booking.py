@@ -56,8 +56,8 @@ def test_the_form_is_prefilled_from_a_calendar_cell_with_free_times_and_an_estim
     html = response.content.decode()
     assert f'<option value="{world.room.pk}" selected>' in html
     assert 'value="2030-03-04"' in html
-    assert 'value="10:00"' in html
-    assert 'value="12:00"' in html
+    assert 'name="start" value="10:00"' in html
+    assert 'name="end" value="12:00"' in html
     assert "Free on Monday 4 March 2030" in html
     assert "<li>00:00–14:00</li>" in html
     assert "<li>16:00–00:00</li>" in html
