@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from bookings.availability import Load, peak_load
@@ -290,31 +290,45 @@ def _add_load(row: SpaceRow, lines: list[SpaceBooking], timeline: Timeline, *, m
         row.load.append(cell)
 
 
+# How far past midnight a day's view may run: a night that opens on this day (a club's
+# 19:00–04:00) is shown whole on this day, not split across two.
+NIGHT = timedelta(hours=8)
+
+
 def visible_range(calendar, day_start: datetime, day_end: datetime) -> tuple[datetime, datetime]:
-    """The hours worth showing: from an hour before the first open, booked or blocked
-    moment of the day to an hour after the last one (the whole day when nothing is)."""
-    moments = []
+    """The hours worth showing for a venue-local day: from an hour before its first open,
+    booked or blocked moment to an hour after the last one.
+
+    A period that opens on this day is shown to its close, past midnight; the tail of the
+    previous night (and what started then) belongs to the previous day's view, unless
+    nothing opens on this day. A venue without opening hours shows the whole day."""
     if calendar.opening_periods is None:
         return day_start, day_end
-    for opens, closes in calendar.opening_periods:
-        if opens < day_end and closes > day_start:
-            moments += [opens, closes]
+    own = [(o, c) for o, c in calendar.opening_periods if day_start <= o < day_end]
+    carried = [(o, c) for o, c in calendar.opening_periods if o < day_start < c]
+    limit = max([day_end, *(c for _o, c in own)])
+    moments = []
+    for opens, closes in own or carried:
+        moments += [max(opens, day_start), min(closes, limit)]
     for line in calendar.space_bookings:
-        moments += list(line.interval_with_setup())
+        first, last = line.interval_with_setup()
+        if day_start <= first < day_end or (not own and first < day_end and last > day_start):
+            moments += [max(first, day_start), min(last, day_end + NIGHT)]
     for blockout in calendar.blockouts:
-        moments += [blockout.starts_at, blockout.ends_at]
-    moments = [max(day_start, min(day_end, moment)) for moment in moments]
+        if blockout.starts_at < limit and blockout.ends_at > day_start:
+            moments += [max(blockout.starts_at, day_start), min(blockout.ends_at, limit)]
     if not moments:
         return day_start, day_end
     hour = timedelta(hours=1)
     first = day_start + ((min(moments) - day_start) // hour) * hour - hour
     last_steps = -((day_start - max(moments)) // hour)  # hours, rounded up
     last = day_start + last_steps * hour + hour
-    return max(day_start, first), min(day_end, last)
+    return max(day_start, first), min(day_end + NIGHT, max(last, first + hour))
 
 
 def hour_headers(timeline: Timeline, now: datetime) -> list[dict]:
     tz = timeline.venue.tzinfo
+    first_day = timezone.localtime(timeline.start, tz).date()
     headers = []
     dst_day = (
         len(
@@ -329,6 +343,8 @@ def hour_headers(timeline: Timeline, now: datetime) -> list[dict]:
         start = timeline.moment(col)
         local = timezone.localtime(start, tz)
         label = f"{local:%H:%M}" + (f" {local:%Z}" if dst_day else "")
+        if local.date() != first_day:
+            label = f"{formats.date_format(local, 'D')} {label}"
         headers.append(
             {
                 "label": label,
@@ -410,15 +426,20 @@ def _first_open_hour(periods, start: datetime, end: datetime) -> tuple[datetime,
 
 
 def opening_text(periods, start: datetime, end: datetime, tz) -> str:
-    """'Open 18:00–03:00' for the periods starting on a day, 'Closed' or ''."""
+    """'Open 19:00–04:00' for the periods opening on a day ('until 04:00' for the previous
+    night's), 'Closed' or '' (no hours set)."""
     if periods is None:
         return ""
-    spans = [
-        f"{timezone.localtime(o, tz):%H:%M}–{timezone.localtime(c, tz):%H:%M}"
-        for o, c in periods
-        if start <= o < end or (o < start < c)
-    ]
-    if not spans:
+
+    def clock(moment):
+        return f"{timezone.localtime(moment, tz):%H:%M}"
+
+    own = [f"{clock(o)}–{clock(c)}" for o, c in periods if start <= o < end]
+    carried = [c for o, c in periods if o < start < c]
+    if carried and carried[0] >= end:
+        return _("Open all day")
+    spans = [_("until %(time)s") % {"time": clock(c)} for c in carried] + own
+    if not own and not carried:
         return _("Closed")
     return _("Open %(hours)s") % {"hours": ", ".join(spans)}
 
@@ -469,7 +490,7 @@ def calendar(request):
         # make every day 24 hours long.
         day_start, day_end = (moment.astimezone(UTC) for moment in local_day_bounds(day, tz))
         data = calendar_get(
-            organizations=request.organizations, venue=venue, start=day_start, end=day_end
+            organizations=request.organizations, venue=venue, start=day_start, end=day_end + NIGHT
         )
         start, end = visible_range(data, day_start, day_end)
         timeline = Timeline(venue, start, end, data.opening_periods)

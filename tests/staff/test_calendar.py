@@ -233,3 +233,20 @@ def test_the_query_count_does_not_grow_with_the_bookings(client, world, view):
         )
     thirty = _queries(client, world, view=view)
     assert one == thirty
+
+
+def test_a_night_that_opens_on_a_day_is_shown_whole_on_that_day(client, world):
+    for weekday in (6, 0):  # Sunday and Monday nights, 19:00–04:00
+        f.OpeningHoursFactory(
+            venue=world.venue, weekday=weekday, opens_at=time(19), closes_at=time(4)
+        )
+    sunday = world.book(start="2030-03-03 22:00", end="2030-03-04 02:00", approve=True)
+    monday = world.book(start=f"{MONDAY} 23:00", end="2030-03-05 02:00", approve=True)
+    html = page(client, world)
+    assert "Open until 04:00, 19:00–04:00" in html
+    hours = re.findall(r'class="cal-hour[^"]*">([^<]+)<', html)
+    assert hours[0] == "18:00"
+    assert hours[-1] == "Tue 04:00"
+    assert 'colspan="12"' in cell_of(html, monday.reference)
+    assert sunday.reference not in html  # it belongs to Sunday night
+    assert sunday.reference in page(client, world, day="2030-03-03")
