@@ -367,9 +367,13 @@ def week_rows(calendar, days: list[date], *, may_book: bool) -> list[dict]:
         blockouts = [b for b in calendar.blockouts if b.space_id == space.pk]
         cells = []
         for day, (start, end) in zip(days, bounds, strict=True):
-            # A day lists the bookings whose booked time touches it (a setdown running past
-            # midnight does not put the booking on the next day).
-            day_lines = [line for line in lines if line.starts_at < end and line.ends_at > start]
+            # A day lists the bookings that start on it, and those of earlier days still
+            # running in its daytime (a conference over three days), not last night's.
+            day_lines = [
+                line
+                for line in lines
+                if start <= line.starts_at < end or (line.starts_at < start < line.ends_at - NIGHT)
+            ]
             cell = {
                 "day": day,
                 "lines": [
@@ -399,7 +403,7 @@ def week_rows(calendar, days: list[date], *, may_book: bool) -> list[dict]:
                     for line in day_lines
                     if line.holds_capacity
                 ]
-                cell["load"] = peak_load(held, start, end)[0] if held else 0
+                cell["load"] = peak_load(held, start, end + NIGHT)[0] if held else 0
             cells.append(cell)
         rows.append({"space": space, "cells": cells})
     return rows
@@ -414,7 +418,8 @@ def clock_span(start: datetime, end: datetime, tz) -> str:
 
 
 def _opens_on(periods, start: datetime, end: datetime) -> bool:
-    return periods is None or any(o < end and c > start for o, c in periods)
+    """Whether a period opens on the day (or runs through all of it)."""
+    return periods is None or any(start <= o < end or (o < start and c >= end) for o, c in periods)
 
 
 def _first_open_hour(periods, start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -425,7 +430,7 @@ def _first_open_hour(periods, start: datetime, end: datetime) -> tuple[datetime,
     return opens, opens + timedelta(hours=1)
 
 
-def opening_text(periods, start: datetime, end: datetime, tz) -> str:
+def opening_text(periods, start: datetime, end: datetime, tz, *, tails: bool = True) -> str:
     """'Open 19:00–04:00' for the periods opening on a day ('until 04:00' for the previous
     night's), 'Closed' or '' (no hours set)."""
     if periods is None:
@@ -438,7 +443,9 @@ def opening_text(periods, start: datetime, end: datetime, tz) -> str:
     carried = [c for o, c in periods if o < start < c]
     if carried and carried[0] >= end:
         return _("Open all day")
-    spans = [_("until %(time)s") % {"time": clock(c)} for c in carried] + own
+    spans = [_("until %(time)s") % {"time": clock(c)} for c in carried if tails] + own
+    if own and not spans:
+        spans = own
     if not own and not carried:
         return _("Closed")
     return _("Open %(hours)s") % {"hours": ", ".join(spans)}
@@ -518,7 +525,9 @@ def calendar(request):
                     "day": d,
                     "url": calendar_url(venue, d, "day"),
                     "today": d == today,
-                    "opening": opening_text(data.opening_periods, *local_day_bounds(d, tz), tz),
+                    "opening": opening_text(
+                        data.opening_periods, *local_day_bounds(d, tz), tz, tails=False
+                    ),
                 }
                 for d in days
             ],

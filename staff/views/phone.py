@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,6 +25,7 @@ from bookings.selectors import customer_list, space_availability_get
 from core.errors import BookingConflict, BookingError, PermissionDenied
 from core.permissions import Action, may
 from core.times import local_day_bounds, year_in_range
+from staff.views.calendar import NIGHT
 from staff.views.common import staff_page
 from venues.models import Discount, Venue
 from venues.selectors import event_list, product_list, space_list, venue_list
@@ -252,12 +253,16 @@ def feedback(form: PhoneBookingForm, choices: Choices, data: dict) -> Feedback |
     tz = form.venue.tzinfo
     places = data.get("places") or 1
     start, end = local_day_bounds(day, tz)
+    # The night that opens on this day runs on past midnight (a club's 19:00–04:00).
     availability = space_availability_get(
-        space=space, start=start, end=end, places=places, granularity=15
+        space=space, start=start, end=end + NIGHT, places=places, granularity=15
     )
 
     def clock(moment):
-        return f"{timezone.localtime(moment, tz):%H:%M}"
+        local = timezone.localtime(moment, tz)
+        if local.date() != day:
+            return f"{formats.date_format(local, 'D')} {local:%H:%M}"
+        return f"{local:%H:%M}"
 
     windows = [f"{clock(a)}–{clock(b)}" for a, b in availability.windows]
     blockouts = [

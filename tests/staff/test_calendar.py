@@ -250,3 +250,13 @@ def test_a_night_that_opens_on_a_day_is_shown_whole_on_that_day(client, world):
     assert 'colspan="12"' in cell_of(html, monday.reference)
     assert sunday.reference not in html  # it belongs to Sunday night
     assert sunday.reference in page(client, world, day="2030-03-03")
+
+
+def test_the_week_lists_a_night_on_the_day_it_starts_only(client, world):
+    monday = world.book(start=f"{MONDAY} 23:00", end="2030-03-05 02:00", approve=True)
+    conference = world.book(
+        space=world.zone, start="2030-03-05 09:00", end="2030-03-07 18:00", approve=True
+    )
+    html = page(client, world, view="week")
+    assert html.count(monday.reference) == 1
+    assert html.count(conference.reference) == 3  # Tuesday to Thursday

@@ -58,9 +58,9 @@ def test_the_form_is_prefilled_from_a_calendar_cell_with_free_times_and_an_estim
     assert 'value="2030-03-04"' in html
     assert 'name="start" value="10:00"' in html
     assert 'name="end" value="12:00"' in html
-    assert "Free on Monday 4 March 2030" in html
+    assert "Free on Monday 4 March 2030 and that night" in html
     assert "<li>00:00–14:00</li>" in html
-    assert "<li>16:00–00:00</li>" in html
+    assert "<li>16:00–Tue 08:00</li>" in html
     assert "Estimated price" in html
     assert "200.00" in html  # 2 h × 100.00
     assert "Times in Europe/Madrid" in html
@@ -196,7 +196,7 @@ def test_another_organisations_space_and_customer_are_not_offered(client, world)
 def test_checking_shows_free_times_without_booking(client, world):
     response = post(client, world, action="check", places="8")
     assert response.status_code == 200
-    assert "Free on Monday 4 March 2030" in response.content.decode()
+    assert "Free on Monday 4 March 2030 and that night" in response.content.decode()
     assert not Booking.objects.exists()
 
 
