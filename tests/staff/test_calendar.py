@@ -260,3 +260,22 @@ def test_the_week_lists_a_night_on_the_day_it_starts_only(client, world):
     html = page(client, world, view="week")
     assert html.count(monday.reference) == 1
     assert html.count(conference.reference) == 3  # Tuesday to Thursday
+
+
+def test_calendar_get_reads_a_venue_in_four_queries_and_nothing_of_another_organisation(
+    world, django_assert_num_queries
+):
+    from bookings.selectors import calendar_get
+    from venues.models import Organization
+
+    for hour in (9, 12, 15):
+        world.book(start=f"{MONDAY} {hour:02}:00", end=f"{MONDAY} {hour + 2:02}:00", approve=True)
+    mine = Organization.objects.filter(pk=world.organization.pk)
+    start, end = at(f"{MONDAY} 00:00"), at("2030-03-05 00:00")
+    with django_assert_num_queries(4):
+        calendar = calendar_get(organizations=mine, venue=world.venue, start=start, end=end)
+        assert [line.booking.customer for line in calendar.space_bookings] == [world.customer] * 3
+    others = Organization.objects.exclude(pk=world.organization.pk)
+    stranger = calendar_get(organizations=others, venue=world.venue, start=start, end=end)
+    assert stranger.spaces == []
+    assert stranger.space_bookings == []
