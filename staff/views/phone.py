@@ -362,7 +362,7 @@ def _place_conflicts(form: PhoneBookingForm, error: BookingConflict) -> None:
         message = conflict.message
         if conflict.other_booking:
             message = _(
-                "%(message)s Open %(reference)s on the calendar to move it, or pick a free time."
+                "%(message)s Pick a free time, or see %(reference)s on the calendar."
             ) % {"message": message, "reference": conflict.other_booking}
         form.add_error(field, message)
 
