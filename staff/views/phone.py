@@ -361,9 +361,10 @@ def _place_conflicts(form: PhoneBookingForm, error: BookingConflict) -> None:
             field = "units"
         message = conflict.message
         if conflict.other_booking:
-            message = _(
-                "%(message)s Pick a free time, or see %(reference)s on the calendar."
-            ) % {"message": message, "reference": conflict.other_booking}
+            message = _("%(message)s Pick a free time, or see %(reference)s on the calendar.") % {
+                "message": message,
+                "reference": conflict.other_booking,
+            }
         form.add_error(field, message)
 
 
