@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from staff.views import booking, change_request, dashboard, front_desk, queue
+from staff.views import booking, calendar, change_request, dashboard, front_desk, phone, queue
 
 app_name = "staff"
 
@@ -39,4 +39,6 @@ urlpatterns = [
         front_desk.front_desk_move,
         name="front-desk-move",
     ),
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("bookings/new/", phone.phone_booking, name="phone-booking"),
 ]

@@ -1,0 +1,217 @@
+"""Phone booking: staff take a booking through the same service and checks as every door."""
+
+import re
+
+import pytest
+
+from bookings.models import Booking, BookingStatus, Customer
+from tests import factories as f
+from tests.bookings import conftest as booking_world
+
+world = booking_world.world
+at = booking_world.at
+
+pytestmark = pytest.mark.django_db
+
+URL = "/staff/bookings/new/"
+
+
+def login(client, world, role="manager"):
+    client.force_login(world.actors[role].user)
+
+
+def post(client, world, role="manager", query="", **fields):
+    login(client, world, role)
+    data = {
+        "venue": world.venue.pk,
+        "customer": world.customer.pk,
+        "space": world.room.pk,
+        "day": "2030-03-04",
+        "start": "10:00",
+        "end": "12:00",
+        "places": "8",
+        "notify_email": "on",
+        "action": "create",
+        **fields,
+    }
+    return client.post(f"{URL}?venue={world.venue.pk}{query}", data)
+
+
+def test_the_form_is_prefilled_from_a_calendar_cell_with_free_times_and_an_estimate(client, world):
+    f.BlockoutFactory(
+        space=world.room, starts_at=at("2030-03-04 14:00"), ends_at=at("2030-03-04 16:00")
+    )
+    login(client, world)
+    response = client.get(
+        URL,
+        {
+            "venue": world.venue.pk,
+            "space": world.room.pk,
+            "day": "2030-03-04",
+            "start": "10:00",
+            "end": "12:00",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<option value="{world.room.pk}" selected>' in html
+    assert 'value="2030-03-04"' in html
+    assert 'name="start" value="10:00"' in html
+    assert 'name="end" value="12:00"' in html
+    assert "Free on Monday 4 March 2030 and that night" in html
+    assert "<li>00:00–14:00</li>" in html
+    assert "<li>16:00–Tue 08:00</li>" in html
+    assert "Estimated price" in html
+    assert "200.00" in html  # 2 h × 100.00
+    assert "Times in Europe/Madrid" in html
+
+
+def test_customers_are_found_by_name_email_or_phone(client, world):
+    f.CustomerFactory(organization=world.organization, first_name="Zoe", email="zoe@x.example")
+    f.CustomerFactory(first_name="Zoe", email="zoe@other.example")  # another organisation
+    login(client, world)
+    html = client.get(URL, {"venue": world.venue.pk, "q": "zoe"}).content.decode()
+    assert "zoe@x.example" in html
+    assert "zoe@other.example" not in html
+    assert "One customer matches" in html
+    html = client.get(URL, {"venue": world.venue.pk, "q": "ada@example"}).content.decode()
+    assert world.customer.display_name in html
+
+
+def test_a_manager_takes_a_pending_booking_for_a_known_customer(client, world):
+    response = post(client, world)
+    assert response.status_code == 302
+    assert (
+        response["Location"] == f"/staff/calendar/?venue={world.venue.pk}&day=2030-03-04&view=day"
+    )
+    booking = Booking.objects.get()
+    assert booking.status == BookingStatus.PENDING
+    assert booking.source == "staff"
+    assert booking.customer == world.customer
+    line = booking.space_bookings.get()
+    assert line.starts_at == at("2030-03-04 10:00")
+    assert line.places == 8
+    page = client.get(response["Location"]).content.decode()
+    assert f"Booking {booking.reference} for {world.customer.display_name} is waiting" in page
+    assert booking.reference in page  # on the calendar
+
+
+def test_a_manager_approves_at_once_a_booking_for_a_new_customer_with_tickets(client, world):
+    response = post(
+        client,
+        world,
+        customer="new",
+        first_name="Nia",
+        last_name="New",
+        email="nia@example.com",
+        approve="on",
+        ticket=world.ticket.pk,
+        ticket_quantity="2",
+        end="01:00",  # past midnight
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    booking = Booking.objects.get()
+    assert booking.status == BookingStatus.APPROVED
+    assert booking.customer.email == "nia@example.com"
+    assert booking.space_bookings.get().ends_at == at("2030-03-05 01:00")
+    assert booking.event_bookings.get().quantity == 2
+
+
+def test_front_desk_takes_requests_but_cannot_approve(client, world):
+    login(client, world, "front_desk")
+    html = client.get(URL).content.decode()
+    assert "Approve at once" not in html
+    assert "your role does not approve bookings" in html
+    response = post(client, world, "front_desk", approve="on")
+    assert response.status_code == 200
+    assert "You may not approve, deny or cancel bookings here." in response.content.decode()
+    assert not Booking.objects.exists()
+    assert post(client, world, "front_desk").status_code == 302
+    assert Booking.objects.get().status == BookingStatus.PENDING
+
+
+def test_a_viewer_is_told_they_cannot_take_bookings(client, world):
+    login(client, world, "viewer")
+    response = client.get(URL)
+    assert response.status_code == 403
+    assert "Your role lets you see bookings but not take them" in response.content.decode()
+    assert post(client, world, "viewer").status_code == 403
+    assert not Booking.objects.exists()
+
+
+def test_a_conflict_names_the_booking_in_the_way_on_the_start_field(client, world):
+    other = world.book(start="2030-03-04 11:00", end="2030-03-04 13:00", approve=True)
+    response = post(client, world, approve="on")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<title>Error: Phone booking" in html
+    assert re.search(rf'id="id_start_error".*is taken by {other.reference}', html)
+    assert 'href="#id_start"' in html
+    assert Booking.objects.count() == 1
+
+
+def test_a_pending_request_over_a_held_slot_is_refused_too(client, world):
+    other = world.book(start="2030-03-04 11:00", end="2030-03-04 13:00", approve=True)
+    html = post(client, world).content.decode()
+    assert f"is taken by {other.reference}" in html
+    assert Booking.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "field_id", "words"),
+    [
+        ({"end": ""}, "id_end", "This field is required."),
+        ({"places": "0"}, "id_places", "greater than or equal to 1"),
+        ({"places": "400"}, "id_places", "holds 40 people"),
+        ({"day": "2030-03-31", "start": "02:30", "end": "04:00"}, "id_start", "does not exist"),
+        ({"customer": "new"}, "id_last_name", "Give the new customer&#x27;s name or company."),
+        ({"customer": "new", "last_name": "X", "email": "nope"}, "id_email", "valid email"),
+        ({"space": "999999"}, "id_space", "Select a valid choice"),
+        ({"day": "30/02/2030"}, "id_day", "Enter a valid date."),
+        ({"customer": "999999"}, "id_customer", "Select a valid choice"),
+    ],
+)
+def test_bad_input_is_named_on_its_field_and_nothing_is_written(
+    client, world, fields, field_id, words
+):
+    response = post(client, world, **fields)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'href="#{field_id}' in html
+    assert words in html
+    assert not Booking.objects.exists()
+
+
+def test_another_organisations_space_and_customer_are_not_offered(client, world):
+    stranger_space = f.SpaceFactory()
+    stranger = f.CustomerFactory()
+    html = post(client, world, space=stranger_space.pk).content.decode()
+    assert "Select a valid choice" in html
+    html = post(client, world, customer=stranger.pk).content.decode()
+    assert "Select a valid choice" in html
+    assert not Booking.objects.exists()
+    assert Customer.objects.filter(organization=world.organization).count() == 1
+
+
+def test_checking_shows_free_times_without_booking(client, world):
+    response = post(client, world, action="check", places="8")
+    assert response.status_code == 200
+    assert "Free on Monday 4 March 2030 and that night" in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_empty_calendar_cells_link_to_the_prefilled_form_for_those_who_may_book(client, world):
+    login(client, world, "front_desk")
+    html = client.get(
+        "/staff/calendar/", {"venue": world.venue.pk, "day": "2030-03-04"}
+    ).content.decode()
+    link = (
+        f"/staff/bookings/new/?venue={world.venue.pk}&amp;space={world.room.pk}"
+        "&amp;day=2030-03-04&amp;start=10%3A00&amp;end=11%3A00"
+    )
+    assert f'href="{link}"' in html
+    login(client, world, "viewer")
+    html = client.get(
+        "/staff/calendar/", {"venue": world.venue.pk, "day": "2030-03-04"}
+    ).content.decode()
+    assert "/staff/bookings/new/" not in html
