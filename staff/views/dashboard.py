@@ -56,7 +56,8 @@ def _card(figures: VenueFigures, now) -> VenueCard:
             status__exact=ChangeRequest.Status.PENDING,
             booking__venue__id__exact=venue_id,
         ),
-        arrivals_url=_bookings_link(venue_id, figures.day_start, figures.day_end),
+        # Today's arrivals are the front desk's list of the venue.
+        arrivals_url=reverse("staff:front-desk-venue", args=[venue_id]),
         soon_url=_bookings_link(venue_id, now, now + timedelta(hours=1)),
     )
 
