@@ -34,6 +34,7 @@ seed: migrate
 run: seed
 	@echo ""
 	@echo "  Venuedesk is starting on http://$(HOST):$(PORT)/"
+	@echo "    staff pages:  http://$(HOST):$(PORT)/staff/  (dashboard, requests, calendar, front desk)"
 	@echo "    staff admin:  http://$(HOST):$(PORT)/admin/"
 	@echo "    API docs:     http://$(HOST):$(PORT)/api/docs/  (X-Api-Key: see 'Demo API key' above)"
 	@echo "    customers:    the public booking forms listed above"
