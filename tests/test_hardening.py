@@ -230,8 +230,48 @@ def test_after_five_wrong_passwords_even_the_right_one_is_refused_with_an_explan
     assert "refused for 15 minutes, even with the right password" in page
     assert "Wait 15 minutes, then" in page
     assert "ask your Venuedesk administrator (a superuser) to clear the lock" in page
-    assert "css/admin.css" in page  # the admin's look
+    assert "css/staff.css" in page  # the staff login's look
+    assert 'Wait 15 minutes, then <a href="/admin/login/?next=%2Fadmin%2F">log in again</a>' in page
     assert policy_of(response)["script-src"] == ["'self'"]
+
+
+def staff_log_in(client, username, password, next_="/staff/requests/"):
+    return client.post("/staff/login/", {"username": username, "password": password, "next": next_})
+
+
+def test_a_lockout_at_the_staff_login_looks_like_it_and_leads_back_to_it(client):
+    staff = staff_member()
+    statuses = [staff_log_in(client, staff.username, "wrong").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 200, 429]
+
+    response = staff_log_in(client, staff.username, PASSWORD)
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    page = " ".join(response.content.decode().split())
+    assert "<title>Login locked for now · Venuedesk staff</title>" in page
+    assert "<h1>Login locked for now</h1>" in page
+    assert f"5 failed attempts in a row to log in as “{staff.username}”" in page
+    assert "refused for 15 minutes, even with the right password" in page
+    assert (
+        'Wait 15 minutes, then <a href="/staff/login/?next=%2Fstaff%2Frequests%2F">log in again</a>'
+        in page
+    )
+    assert "ask your Venuedesk administrator (a superuser) to clear the lock" in page
+    assert "css/staff.css" in page
+    assert "css/admin.css" not in page
+    assert policy_of(response)["script-src"] == ["'self'"]
+
+
+def test_the_lockout_page_does_not_lead_on_elsewhere_nor_echo_markup(client, db):
+    for _ in range(5):  # an unknown username is locked out the same way
+        response = staff_log_in(client, "<b>guess</b>", "wrong", next_="https://evil.example/")
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert 'href="/staff/login/">log in again</a>' in page
+    assert "evil.example" not in page
+    assert "“&lt;b&gt;guess&lt;/b&gt;”" in page
+    assert "<b>guess" not in page
 
 
 def test_a_locked_username_does_not_lock_out_a_colleague_or_another_address(client):
