@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -235,22 +236,29 @@ def customer_search(request, venue: Venue, search: str) -> list:
 
 
 @dataclass
-class Feedback:
+class Windows:
+    """What is free of one space on one day (and the night that opens on it)."""
+
     windows: list[str]
     blockouts: list[str]
-    estimate: list[tuple[str, Decimal]]
-    total: Decimal | None
-    day: date | None
+    day: date
+    zone: str
 
 
-def feedback(form: PhoneBookingForm, choices: Choices, data: dict) -> Feedback | None:
-    """Free windows of the chosen space on the chosen day and an estimate of the price,
-    from whatever parts of the form are filled in well enough."""
+@dataclass
+class Estimate:
+    lines: list[tuple[str, Decimal]]
+    total: Decimal
+
+
+def free_windows(venue: Venue, choices: Choices, data: dict) -> Windows | None:
+    """Free windows of the chosen space on the chosen day, for the places asked for; None
+    until a space and a good date are chosen."""
     space = choices.space(data.get("space"))
     day = data.get("day")
     if space is None or day is None or not year_in_range(day):
         return None
-    tz = form.venue.tzinfo
+    tz = venue.tzinfo
     places = data.get("places") or 1
     start, end = local_day_bounds(day, tz)
     # The night that opens on this day runs on past midnight (a club's 19:00–04:00).
@@ -269,27 +277,37 @@ def feedback(form: PhoneBookingForm, choices: Choices, data: dict) -> Feedback |
         f"{clock(b.starts_at)}–{clock(b.ends_at)} {b.get_reason_display().lower()}"
         for b in availability.blockouts
     ]
-    estimate, total = [], None
-    if data.get("start") and data.get("end"):
-        begin, finish = form.times(data)
-        hours = Decimal(int((finish - begin) / timedelta(minutes=1))) / 60
-        today = timezone.localdate(timezone=tz)
-        lines = [
-            (
-                _("%(space)s: %(hours)s h × %(price)s")
-                % {"space": space.name, "hours": hours.normalize(), "price": space.hourly_price},
-                pricing.price_line(
-                    unit_price_gross=space.hourly_price,
-                    quantity=hours,
-                    vat_rate=space.vat_rate,
-                    line_kind=Discount.AppliesTo.SPACES,
-                    on=today,
-                ).gross,
-            )
-        ]
-        price = choices.price(data.get("ticket")) if data.get("ticket") else None
+    return Windows(windows, blockouts, day, tz.key)
+
+
+def estimate(venue: Venue, choices: Choices, data: dict) -> Estimate | None:
+    """An estimate of the price (no discounts) from the space line, tickets and extras;
+    None until a space, a good date, a start and an end are given."""
+    space = choices.space(data.get("space"))
+    day = data.get("day")
+    if space is None or day is None or not year_in_range(day):
+        return None
+    if not (data.get("start") and data.get("end")):
+        return None
+    begin, finish = PhoneBookingForm.times(data)
+    hours = Decimal(int((finish - begin) / timedelta(minutes=1))) / 60
+    today = timezone.localdate(timezone=venue.tzinfo)
+    lines = [
+        (
+            _("%(space)s: %(hours)s h × %(price)s")
+            % {"space": space.name, "hours": hours.normalize(), "price": space.hourly_price},
+            pricing.price_line(
+                unit_price_gross=space.hourly_price,
+                quantity=hours,
+                vat_rate=space.vat_rate,
+                line_kind=Discount.AppliesTo.SPACES,
+                on=today,
+            ).gross,
+        )
+    ]
+    for ticket, quantity in ticket_lines(data):
+        price = choices.price(ticket)
         if price is not None:
-            quantity = data.get("ticket_quantity") or 1
             lines.append(
                 (
                     _("%(number)d × %(event)s (%(price)s)")
@@ -297,17 +315,30 @@ def feedback(form: PhoneBookingForm, choices: Choices, data: dict) -> Feedback |
                     pricing.money(price.amount_gross * quantity),
                 )
             )
-        product = choices.product(data.get("product")) if data.get("product") else None
+    for product_pk, units in product_lines(data):
+        product = choices.product(product_pk)
         if product is not None:
-            units = data.get("units") or 1
             lines.append(
                 (
                     _("%(number)d × %(product)s") % {"number": units, "product": product.name},
                     pricing.money(product.unit_price * units),
                 )
             )
-        estimate, total = lines, sum((amount for _label, amount in lines), Decimal("0.00"))
-    return Feedback(windows, blockouts, estimate, total, day)
+    return Estimate(lines, sum((amount for _label, amount in lines), Decimal("0.00")))
+
+
+def ticket_lines(data: dict) -> list[tuple[int, int]]:
+    """(price pk, quantity) of each ticket line filled in."""
+    if not data.get("ticket"):
+        return []
+    return [(data["ticket"], data.get("ticket_quantity") or 1)]
+
+
+def product_lines(data: dict) -> list[tuple[int, int]]:
+    """(product pk, units) of each extra line filled in."""
+    if not data.get("product"):
+        return []
+    return [(data["product"], data.get("units") or 1)]
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -399,13 +430,17 @@ def _initial(request, venue: Venue, choices: Choices) -> dict:
     return initial
 
 
-@staff_page
-def phone_booking(request):
-    venues = [
+def _bookable_venues(request) -> list[Venue]:
+    return [
         v
         for v in venue_list(organizations=request.organizations).order_by("name", "pk")
         if may(request.actor, Action.BOOK, v.organization)
     ]
+
+
+@staff_page
+def phone_booking(request):
+    venues = _bookable_venues(request)
     if not venues:
         return render(request, "staff/phone_refused.html", {"nav": "calendar"}, status=403)
     wanted = request.GET.get("venue") or request.POST.get("venue")
@@ -446,7 +481,8 @@ def phone_booking(request):
         "search": search,
         "searched": bool(search.strip()),
         "customers": choices.customers,
-        "feedback": feedback(form, choices, data) if data.get("space") else None,
+        "windows": free_windows(venue, choices, data),
+        "estimate": estimate(venue, choices, data),
         "errors": error_summary(form) if request.method == "POST" else [],
         "carry": {
             k: request.GET[k] for k in ("space", "day", "start", "end") if request.GET.get(k)
@@ -454,6 +490,49 @@ def phone_booking(request):
         "may_approve": may_approve,
     }
     return render(request, "staff/phone.html", context)
+
+
+# -- the parts the page's script fetches: the same templates, in place ---------------------------
+
+
+def _fragment_venue(request) -> Venue:
+    """The venue asked for, among those the member may book at; any other → 404."""
+    wanted = request.GET.get("venue", "")
+    venue = next((v for v in _bookable_venues(request) if str(v.pk) == wanted), None)
+    if venue is None:
+        raise Http404
+    return venue
+
+
+def _fragment_data(request) -> tuple[Venue, Choices, dict]:
+    """The venue, what it offers and the well-formed parts of the form in the query; a space
+    that is not one of the venue's (another organisation's) → 404."""
+    venue = _fragment_venue(request)
+    choices = _choices(request, venue, "")
+    space = request.GET.get("space", "")
+    if space and not (space.isdigit() and choices.space(int(space))):
+        raise Http404
+    form = PhoneBookingForm(request.GET, venue=venue, choices=choices, may_approve=False)
+    form.is_valid()  # only the parts that are well formed are read
+    return venue, choices, form.cleaned_data
+
+
+@staff_page
+def phone_windows(request):
+    """The free windows alone (same template part as the page)."""
+    venue, choices, data = _fragment_data(request)
+    return render(
+        request, "staff/phone_windows.html", {"windows": free_windows(venue, choices, data)}
+    )
+
+
+@staff_page
+def phone_estimate(request):
+    """The price estimate alone (same template part as the page)."""
+    venue, choices, data = _fragment_data(request)
+    return render(
+        request, "staff/phone_estimate.html", {"estimate": estimate(venue, choices, data)}
+    )
 
 
 def _calendar_url(venue: Venue, day: date) -> str:

@@ -215,3 +215,84 @@ def test_empty_calendar_cells_link_to_the_prefilled_form_for_those_who_may_book(
         "/staff/calendar/", {"venue": world.venue.pk, "day": "2030-03-04"}
     ).content.decode()
     assert "/staff/bookings/new/" not in html
+
+
+# -- the parts the page's script fetches ---------------------------------------------------------
+
+WINDOWS = f"{URL}free/"
+ESTIMATE = f"{URL}estimate/"
+
+
+def test_the_free_windows_come_alone_from_the_same_template_part(
+    client, world, django_assert_max_num_queries
+):
+    f.BlockoutFactory(
+        space=world.room, starts_at=at("2030-03-04 14:00"), ends_at=at("2030-03-04 16:00")
+    )
+    login(client, world)
+    query = {"venue": world.venue.pk, "space": world.room.pk, "day": "2030-03-04", "places": "8"}
+    with django_assert_max_num_queries(20):
+        response = client.get(WINDOWS, query)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.startswith('<div class="phone-feedback" id="phone-windows"')
+    assert "<html" not in html
+    assert "Free on Monday 4 March 2030 and that night (Europe/Madrid)" in html
+    assert "<li>00:00–14:00</li>" in html
+    assert "<li>16:00–Tue 08:00</li>" in html
+    assert 'data-status="Free times updated: 2 free windows on Monday 4 March 2030."' in html
+    # Another day, another answer; a booking in the way shows.
+    world.book(start="2030-03-05 10:00", end="2030-03-05 12:00", approve=True)
+    html = client.get(WINDOWS, {**query, "day": "2030-03-05"}).content.decode()
+    assert "Tuesday 5 March 2030" in html
+    assert "<li>00:00–10:00</li>" in html
+    # Not chosen well enough yet: words, not an error.
+    html = client.get(WINDOWS, {**query, "day": "31/02/2030"}).content.decode()
+    assert "Choose a space and a date to see what is free." in html
+
+
+def test_the_estimate_comes_alone_with_the_space_tickets_and_extras(client, world):
+    login(client, world)
+    query = {
+        "venue": world.venue.pk,
+        "space": world.room.pk,
+        "day": "2030-03-04",
+        "start": "10:00",
+        "end": "12:00",
+        "places": "8",
+        "ticket": world.ticket.pk,
+        "ticket_quantity": "2",
+        "product": world.product.pk,
+        "units": "3",
+    }
+    response = client.get(ESTIMATE, query)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.startswith('<div class="phone-feedback" id="phone-estimate"')
+    assert "Estimated price" in html
+    assert "Estimate, VAT included" in html
+    assert '<td class="amount">200.00</td>' in html  # 2 h × 100.00
+    assert '<td class="amount">60.00</td>' in html  # 2 × 30.00
+    assert '<td class="amount">75.00</td>' in html  # 3 × 25.00
+    assert '<td class="amount">335.00</td>' in html
+    assert "An estimate without discounts" in html
+    html = client.get(ESTIMATE, {**query, "end": ""}).content.decode()
+    assert "No estimate yet" in html
+    assert "<table" not in html
+
+
+@pytest.mark.parametrize("fragment", [WINDOWS, ESTIMATE])
+def test_the_fragments_are_scoped_to_the_members_organisations(client, world, fragment):
+    stranger_space = f.SpaceFactory()
+    login(client, world)
+    base = {"venue": world.venue.pk, "day": "2030-03-04", "start": "10:00", "end": "11:00"}
+    assert client.get(fragment, {**base, "space": world.room.pk}).status_code == 200
+    assert client.get(fragment, {**base, "space": stranger_space.pk}).status_code == 404
+    assert client.get(fragment, {**base, "space": "x"}).status_code == 404
+    other_venue = {**base, "venue": stranger_space.venue_id, "space": stranger_space.pk}
+    assert client.get(fragment, other_venue).status_code == 404
+    assert client.get(fragment, {**base, "venue": ""}).status_code == 404
+    login(client, world, "viewer")  # sees bookings but takes none
+    assert client.get(fragment, {**base, "space": world.room.pk}).status_code == 404
+    client.logout()
+    assert client.get(fragment, {**base, "space": world.room.pk}).status_code == 302
