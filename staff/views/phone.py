@@ -535,6 +535,25 @@ def phone_estimate(request):
     )
 
 
+@staff_page
+def phone_customers(request):
+    """The search's answer and the customer choices alone, for the script to put in place
+    without losing what is typed in the booking form."""
+    venue = _fragment_venue(request)
+    search = request.GET.get("q", "")
+    customers = customer_search(request, venue, search)
+    choices = Choices(spaces=[], events=[], products=[], customers=customers)
+    initial = {"customer": str(customers[0].pk) if len(customers) == 1 else NEW_CUSTOMER}
+    form = PhoneBookingForm(initial=initial, venue=venue, choices=choices, may_approve=False)
+    context = {
+        "form": form,
+        "search": search,
+        "searched": bool(search.strip()),
+        "customers": customers,
+    }
+    return render(request, "staff/phone_customers.html", context)
+
+
 def _calendar_url(venue: Venue, day: date) -> str:
     query = urlencode({"venue": venue.pk, "day": day.isoformat(), "view": "day"})
     return f"{reverse('staff:calendar')}?{query}"

@@ -51,6 +51,40 @@
       });
   }
 
+  // The customer search answers in place: the booking form keeps what is typed in it.
+  var search = document.querySelector("form[data-customers-url]");
+  if (search) {
+    search.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var params = new URLSearchParams();
+      params.set("venue", search.querySelector("[name=venue]").value);
+      params.set("q", search.querySelector("[name=q]").value);
+      var found = document.getElementById("phone-found");
+      var choices = document.getElementById("phone-customer-choices");
+      fetch(search.dataset.customersUrl + "?" + params.toString(), {
+        headers: { "X-Requested-With": "fetch" },
+        credentials: "same-origin",
+      })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.text();
+        })
+        .then(function (html) {
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var freshChoices = holder.querySelector("#phone-customer-choices");
+          var freshFound = holder.querySelector("#phone-found");
+          if (!freshChoices || !freshFound) throw new Error("no answer");
+          choices.replaceWith(freshChoices);
+          // The same status element stays, so screen readers hear its new words.
+          found.textContent = freshFound.textContent;
+        })
+        .catch(function () {
+          search.submit(); // the page's own search, as without this script
+        });
+    });
+  }
+
   form.addEventListener("change", function (event) {
     var name = event.target.name || "";
     if (!FEEDBACK.test(name)) return;

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from bookings.models import Booking
 from tests.bookings import conftest as booking_world
 from tests.browser.test_manage_page import serious_accessibility_problems
 from tests.browser.test_staff_calendar import log_in
@@ -52,6 +53,24 @@ def test_a_new_date_brings_its_free_windows_and_the_estimate_follows_in_place(vi
     expect(page.get_by_label("Last name")).to_have_value("Typed before")
     assert visit.csp_violations() == []
     assert visit.outside_requests == []
+    assert visit.page_errors == []
+
+
+def test_the_customer_search_answers_in_place_and_the_booking_is_made(visit, world):
+    address = phone_page(visit, world)
+    page = visit.page
+    page.get_by_label("What it is for").fill("Team dinner")  # must survive the search
+    page.get_by_label("Name, e-mail or phone").fill("ada@example")
+    page.get_by_role("button", name="Search customers").click()
+    expect(page.locator("#phone-found")).to_contain_text("One customer matches “ada@example”")
+    choice = page.get_by_label(re.compile(re.escape(world.customer.display_name)))
+    expect(choice).to_be_checked()
+    assert page.url == address  # no navigation
+    expect(page.get_by_label("What it is for")).to_have_value("Team dinner")
+    page.get_by_role("button", name="Create booking").click()
+    page.wait_for_url(re.compile(r"/staff/calendar/"))
+    booking = Booking.objects.get()
+    assert (booking.customer, booking.title) == (world.customer, "Team dinner")
     assert visit.page_errors == []
 
 

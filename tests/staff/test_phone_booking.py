@@ -296,3 +296,26 @@ def test_the_fragments_are_scoped_to_the_members_organisations(client, world, fr
     assert client.get(fragment, {**base, "space": world.room.pk}).status_code == 404
     client.logout()
     assert client.get(fragment, {**base, "space": world.room.pk}).status_code == 302
+
+
+def test_the_customer_search_answers_alone_with_the_choices(client, world):
+    f.CustomerFactory(organization=world.organization, first_name="Zoe", email="zoe@x.example")
+    f.CustomerFactory(first_name="Zoe", email="zoe@other.example")  # another organisation
+    login(client, world)
+    response = client.get(f"{URL}customers/", {"venue": world.venue.pk, "q": "zoe"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'id="phone-customer-choices"' in html
+    assert "One customer matches “zoe”: choose them below." in html
+    assert "zoe@x.example" in html
+    assert "zoe@other.example" not in html
+    assert re.search(r'value="\d+"[^>]* checked', html)  # the one match is chosen
+    html = client.get(f"{URL}customers/", {"venue": world.venue.pk, "q": "nobody"}).content
+    html = html.decode()
+    assert "No customer matches “nobody”: fill in a new one below." in html
+    assert "customers match" not in html
+    assert 'value="new"' in html
+    stranger = f.CustomerFactory(first_name="Zoe")
+    other_venue = f.VenueFactory(organization=stranger.organization)
+    assert client.get(f"{URL}customers/", {"venue": other_venue.pk, "q": "zoe"}).status_code == 404
