@@ -49,6 +49,12 @@ def test_a_new_date_brings_its_free_windows_and_the_estimate_follows_in_place(vi
     expect(page.locator("#phone-estimate-status")).to_have_text(
         "Estimate updated: 300.00, VAT included."
     )
+    # A second ticket line adds to the estimate.
+    page.get_by_label("Event tickets, line 2").select_option(str(world.ticket.pk))
+    expect(estimate).to_contain_text("330.00")
+    expect(page.locator("#phone-estimate-status")).to_have_text(
+        "Estimate updated: 330.00, VAT included."
+    )
     assert page.url == address  # no navigation
     expect(page.get_by_label("Last name")).to_have_value("Typed before")
     assert visit.csp_violations() == []

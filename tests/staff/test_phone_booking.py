@@ -105,8 +105,8 @@ def test_a_manager_approves_at_once_a_booking_for_a_new_customer_with_tickets(cl
         last_name="New",
         email="nia@example.com",
         approve="on",
-        ticket=world.ticket.pk,
-        ticket_quantity="2",
+        ticket_1=world.ticket.pk,
+        ticket_quantity_1="2",
         end="01:00",  # past midnight
     )
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -260,10 +260,10 @@ def test_the_estimate_comes_alone_with_the_space_tickets_and_extras(client, worl
         "start": "10:00",
         "end": "12:00",
         "places": "8",
-        "ticket": world.ticket.pk,
-        "ticket_quantity": "2",
-        "product": world.product.pk,
-        "units": "3",
+        "ticket_1": world.ticket.pk,
+        "ticket_quantity_1": "2",
+        "product_3": world.product.pk,
+        "units_3": "3",
     }
     response = client.get(ESTIMATE, query)
     assert response.status_code == 200
@@ -319,3 +319,95 @@ def test_the_customer_search_answers_alone_with_the_choices(client, world):
     stranger = f.CustomerFactory(first_name="Zoe")
     other_venue = f.VenueFactory(organization=stranger.organization)
     assert client.get(f"{URL}customers/", {"venue": other_venue.pk, "q": "zoe"}).status_code == 404
+
+
+# -- several ticket and extra lines --------------------------------------------------------------
+
+
+def test_several_ticket_and_extra_lines_are_booked_skipping_the_empty_ones(client, world):
+    child = f.PriceFactory(
+        event=world.event, name="Child", amount_gross="10.00", vat_rate=world.ticket.vat_rate
+    )
+    chairs = f.InventoryProductFactory(
+        organization=world.organization, name="Chairs", vat_rate=world.ticket.vat_rate
+    )
+    response = post(
+        client,
+        world,
+        ticket_1=world.ticket.pk,
+        ticket_quantity_1="2",
+        ticket_3=child.pk,
+        ticket_quantity_3="1",
+        product_2=world.product.pk,
+        units_2="1",
+        product_3=chairs.pk,
+        units_3="4",
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    booking = Booking.objects.get()
+    assert sorted((line.price.name, line.quantity) for line in booking.event_bookings.all()) == [
+        ("Adult", 2),
+        ("Child", 1),
+    ]
+    assert sorted(
+        (line.product.name, line.units) for line in booking.inventory_bookings.all()
+    ) == sorted([(world.product.name, 1), ("Chairs", 4)])
+    assert booking.space_bookings.count() == 1
+
+
+def test_the_page_offers_three_ticket_and_three_extra_lines(client, world):
+    login(client, world)
+    html = client.get(URL, {"venue": world.venue.pk}).content.decode()
+    for n in (1, 2, 3):
+        assert f'<label for="id_ticket_{n}">Event tickets, line {n}' in html
+        assert f'<label for="id_units_{n}">Units, line {n}' in html
+    assert 'id="id_ticket_4"' not in html
+
+
+def test_a_refused_line_is_named_on_its_own_line(client, world):
+    # The event has 5 places and the product 3 units; only the form's lines 2 are filled in.
+    response = post(
+        client,
+        world,
+        ticket_2=world.ticket.pk,
+        ticket_quantity_2="6",
+        product_2=world.product.pk,
+        units_2="4",
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'href="#id_ticket_quantity_2"' in html
+    assert 'href="#id_units_2"' in html
+    assert 'id="id_ticket_quantity_2_error"' in html
+    assert 'id="id_units_2_error"' in html
+    assert "Number of tickets, line 2:" in html
+    assert 'href="#id_ticket_quantity_1"' not in html
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field_id"),
+    [
+        ({"ticket_3": "999999"}, "id_ticket_3"),
+        ({"ticket_2": "1", "ticket_quantity_2": "0"}, "id_ticket_quantity_2"),
+        ({"product_3": "x"}, "id_product_3"),
+        ({"units_1": "-1"}, "id_units_1"),
+    ],
+)
+def test_bad_input_on_a_line_is_named_on_that_line(client, world, fields, field_id):
+    response = post(client, world, **fields)
+    assert response.status_code == 200
+    assert f'href="#{field_id}"' in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_a_services_error_on_the_nth_line_sent_lands_on_that_form_line():
+    from staff.views.phone import _field_of
+
+    numbers = {"event_lines": [2, 3], "product_lines": [3]}
+    assert _field_of("event_lines.1.quantity", numbers) == "ticket_quantity_3"
+    assert _field_of("event_lines.0.price", numbers) == "ticket_2"
+    assert _field_of("product_lines.0.units", numbers) == "units_3"
+    assert _field_of("product_lines.0.starts_at", numbers) == "product_3"
+    assert _field_of("product_lines.4.units", numbers) is None
+    assert _field_of("space_lines.0.places", numbers) == "places"
