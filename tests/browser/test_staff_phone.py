@@ -92,3 +92,17 @@ def test_the_phone_booking_passes_axe_at_desktop_and_phone_width(open_tab, world
     assert serious_accessibility_problems(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert visit.csp_violations() == []
+
+
+def test_without_javascript_the_search_and_the_check_still_work(open_tab, world):
+    visit = open_tab(javascript=False)
+    phone_page(visit, world)
+    page = visit.page
+    page.get_by_label("Name, e-mail or phone").fill("ada@example")
+    page.get_by_role("button", name="Search customers").click()
+    page.wait_for_url(re.compile(r"q=ada"))
+    expect(page.locator("#phone-found")).to_contain_text("One customer matches “ada@example”")
+    page.get_by_label("Date").fill("2030-03-06")
+    page.get_by_role("button", name="Check free times and price").click()
+    expect(page.locator("#phone-windows")).to_contain_text("Wednesday 6 March 2030")
+    page.screenshot(path="/tmp/phone-nojs.png", full_page=True)

@@ -231,7 +231,7 @@ def test_the_free_windows_come_alone_from_the_same_template_part(
     )
     login(client, world)
     query = {"venue": world.venue.pk, "space": world.room.pk, "day": "2030-03-04", "places": "8"}
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(16):
         response = client.get(WINDOWS, query)
     assert response.status_code == 200
     html = response.content.decode()
