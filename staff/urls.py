@@ -41,4 +41,7 @@ urlpatterns = [
     ),
     path("calendar/", calendar.calendar, name="calendar"),
     path("bookings/new/", phone.phone_booking, name="phone-booking"),
+    path("bookings/new/free/", phone.phone_windows, name="phone-windows"),
+    path("bookings/new/customers/", phone.phone_customers, name="phone-customers"),
+    path("bookings/new/estimate/", phone.phone_estimate, name="phone-estimate"),
 ]

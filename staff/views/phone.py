@@ -3,6 +3,7 @@ tickets and extras, see what is free and what it costs, and approve it at once o
 pending. The booking is made by `services.booking_create`, with every check a booking from
 any other door gets; its refusals are shown on the fields they name."""
 
+import re
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -13,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -32,6 +34,7 @@ from venues.selectors import event_list, product_list, space_list, venue_list
 
 NEW_CUSTOMER = "new"
 SEARCH_LIMIT = 20
+LINES = range(1, 4)  # up to three ticket lines and three extras, each optional
 
 
 class PhoneBookingForm(forms.Form):
@@ -69,21 +72,6 @@ class PhoneBookingForm(forms.Form):
         label=gettext_lazy("Layout"), coerce=int, required=False, empty_value=None
     )
 
-    ticket = forms.TypedChoiceField(
-        label=gettext_lazy("Event tickets"), coerce=int, required=False, empty_value=None
-    )
-    ticket_quantity = forms.IntegerField(
-        label=gettext_lazy("Number of tickets"), min_value=1, initial=1, required=False
-    )
-    product = forms.TypedChoiceField(
-        label=gettext_lazy("Extra"),
-        coerce=int,
-        required=False,
-        empty_value=None,
-        help_text=gettext_lazy("Booked for the space's time."),
-    )
-    units = forms.IntegerField(label=gettext_lazy("Units"), min_value=1, initial=1, required=False)
-
     internal_note = forms.CharField(
         label=gettext_lazy("Internal note"),
         required=False,
@@ -98,6 +86,40 @@ class PhoneBookingForm(forms.Form):
 
     def __init__(self, *args, venue: Venue, choices: "Choices", may_approve: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        for n in LINES:
+            self.fields[f"ticket_{n}"] = forms.TypedChoiceField(
+                label=_("Event tickets, line %(n)d") % {"n": n},
+                coerce=int,
+                required=False,
+                empty_value=None,
+            )
+            self.fields[f"ticket_quantity_{n}"] = forms.IntegerField(
+                label=_("Number of tickets, line %(n)d") % {"n": n},
+                min_value=1,
+                initial=1,
+                required=False,
+            )
+        for n in LINES:
+            self.fields[f"product_{n}"] = forms.TypedChoiceField(
+                label=_("Extra, line %(n)d") % {"n": n},
+                coerce=int,
+                required=False,
+                empty_value=None,
+                help_text=_("Booked for the space's time.") if n == 1 else "",
+            )
+            self.fields[f"units_{n}"] = forms.IntegerField(
+                label=_("Units, line %(n)d") % {"n": n}, min_value=1, initial=1, required=False
+            )
+        # The page's order, which the error summary follows: the lines before the note.
+        names = [name for name in self.fields if not name[-1].isdigit()]
+        cut = names.index("internal_note")
+        lines = [
+            name
+            for kind, amount in (("ticket", "ticket_quantity"), ("product", "units"))
+            for n in LINES
+            for name in (f"{kind}_{n}", f"{amount}_{n}")
+        ]
+        self.order_fields(names[:cut] + lines + names[cut:])
         self.venue, self.choices = venue, choices
         self.fields["customer"].choices = [
             *((str(c.pk), _customer_label(c)) for c in choices.customers),
@@ -119,7 +141,7 @@ class PhoneBookingForm(forms.Form):
             for layout in space.layouts.all()
         ]
         tz = venue.tzinfo
-        self.fields["ticket"].choices = [("", _("No tickets"))] + [
+        tickets = [("", _("No tickets"))] + [
             (
                 price.pk,
                 f"{event.title}, {timezone.localtime(event.starts_at, tz):%a %d %b %H:%M}: "
@@ -129,12 +151,25 @@ class PhoneBookingForm(forms.Form):
             for price in event.prices.all()
             if price.is_active
         ]
-        self.fields["product"].choices = [("", _("No extras"))] + [
+        products = [("", _("No extras"))] + [
             (product.pk, f"{product.name} ({product.unit_price})") for product in choices.products
         ]
+        for n in LINES:
+            self.fields[f"ticket_{n}"].choices = tickets
+            self.fields[f"product_{n}"].choices = products
         # Offered only to those who may approve; a tick sent anyway goes to the service,
         # which refuses it in words.
         self.may_approve = may_approve
+
+    @property
+    def ticket_rows(self) -> list:
+        """(event and price, number of tickets) of each ticket line, for the page."""
+        return [(self[f"ticket_{n}"], self[f"ticket_quantity_{n}"]) for n in LINES]
+
+    @property
+    def product_rows(self) -> list:
+        """(extra, units) of each extra line, for the page."""
+        return [(self[f"product_{n}"], self[f"units_{n}"]) for n in LINES]
 
     def clean(self):
         data = super().clean()
@@ -235,22 +270,29 @@ def customer_search(request, venue: Venue, search: str) -> list:
 
 
 @dataclass
-class Feedback:
+class Windows:
+    """What is free of one space on one day (and the night that opens on it)."""
+
     windows: list[str]
     blockouts: list[str]
-    estimate: list[tuple[str, Decimal]]
-    total: Decimal | None
-    day: date | None
+    day: date
+    zone: str
 
 
-def feedback(form: PhoneBookingForm, choices: Choices, data: dict) -> Feedback | None:
-    """Free windows of the chosen space on the chosen day and an estimate of the price,
-    from whatever parts of the form are filled in well enough."""
+@dataclass
+class Estimate:
+    lines: list[tuple[str, Decimal]]
+    total: Decimal
+
+
+def free_windows(venue: Venue, choices: Choices, data: dict) -> Windows | None:
+    """Free windows of the chosen space on the chosen day, for the places asked for; None
+    until a space and a good date are chosen."""
     space = choices.space(data.get("space"))
     day = data.get("day")
     if space is None or day is None or not year_in_range(day):
         return None
-    tz = form.venue.tzinfo
+    tz = venue.tzinfo
     places = data.get("places") or 1
     start, end = local_day_bounds(day, tz)
     # The night that opens on this day runs on past midnight (a club's 19:00–04:00).
@@ -269,27 +311,37 @@ def feedback(form: PhoneBookingForm, choices: Choices, data: dict) -> Feedback |
         f"{clock(b.starts_at)}–{clock(b.ends_at)} {b.get_reason_display().lower()}"
         for b in availability.blockouts
     ]
-    estimate, total = [], None
-    if data.get("start") and data.get("end"):
-        begin, finish = form.times(data)
-        hours = Decimal(int((finish - begin) / timedelta(minutes=1))) / 60
-        today = timezone.localdate(timezone=tz)
-        lines = [
-            (
-                _("%(space)s: %(hours)s h × %(price)s")
-                % {"space": space.name, "hours": hours.normalize(), "price": space.hourly_price},
-                pricing.price_line(
-                    unit_price_gross=space.hourly_price,
-                    quantity=hours,
-                    vat_rate=space.vat_rate,
-                    line_kind=Discount.AppliesTo.SPACES,
-                    on=today,
-                ).gross,
-            )
-        ]
-        price = choices.price(data.get("ticket")) if data.get("ticket") else None
+    return Windows(windows, blockouts, day, tz.key)
+
+
+def estimate(venue: Venue, choices: Choices, data: dict) -> Estimate | None:
+    """An estimate of the price (no discounts) from the space line, tickets and extras;
+    None until a space, a good date, a start and an end are given."""
+    space = choices.space(data.get("space"))
+    day = data.get("day")
+    if space is None or day is None or not year_in_range(day):
+        return None
+    if not (data.get("start") and data.get("end")):
+        return None
+    begin, finish = PhoneBookingForm.times(data)
+    hours = Decimal(int((finish - begin) / timedelta(minutes=1))) / 60
+    today = timezone.localdate(timezone=venue.tzinfo)
+    lines = [
+        (
+            _("%(space)s: %(hours)s h × %(price)s")
+            % {"space": space.name, "hours": hours.normalize(), "price": space.hourly_price},
+            pricing.price_line(
+                unit_price_gross=space.hourly_price,
+                quantity=hours,
+                vat_rate=space.vat_rate,
+                line_kind=Discount.AppliesTo.SPACES,
+                on=today,
+            ).gross,
+        )
+    ]
+    for _n, ticket, quantity in ticket_lines(data):
+        price = choices.price(ticket)
         if price is not None:
-            quantity = data.get("ticket_quantity") or 1
             lines.append(
                 (
                     _("%(number)d × %(event)s (%(price)s)")
@@ -297,17 +349,34 @@ def feedback(form: PhoneBookingForm, choices: Choices, data: dict) -> Feedback |
                     pricing.money(price.amount_gross * quantity),
                 )
             )
-        product = choices.product(data.get("product")) if data.get("product") else None
+    for _n, product_pk, units in product_lines(data):
+        product = choices.product(product_pk)
         if product is not None:
-            units = data.get("units") or 1
             lines.append(
                 (
                     _("%(number)d × %(product)s") % {"number": units, "product": product.name},
                     pricing.money(product.unit_price * units),
                 )
             )
-        estimate, total = lines, sum((amount for _label, amount in lines), Decimal("0.00"))
-    return Feedback(windows, blockouts, estimate, total, day)
+    return Estimate(lines, sum((amount for _label, amount in lines), Decimal("0.00")))
+
+
+def ticket_lines(data: dict) -> list[tuple[int, int, int]]:
+    """(line number, price pk, quantity) of each ticket line filled in."""
+    return [
+        (n, data[f"ticket_{n}"], data.get(f"ticket_quantity_{n}") or 1)
+        for n in LINES
+        if data.get(f"ticket_{n}")
+    ]
+
+
+def product_lines(data: dict) -> list[tuple[int, int, int]]:
+    """(line number, product pk, units) of each extra line filled in."""
+    return [
+        (n, data[f"product_{n}"], data.get(f"units_{n}") or 1)
+        for n in LINES
+        if data.get(f"product_{n}")
+    ]
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -320,13 +389,6 @@ SERVICE_FIELDS = {
     "space_lines.0.ends_at": "end",
     "space_lines.0.places": "places",
     "space_lines.0.layout": "layout",
-    "event_lines.0.event": "ticket",
-    "event_lines.0.price": "ticket",
-    "event_lines.0.quantity": "ticket_quantity",
-    "product_lines.0.product": "product",
-    "product_lines.0.units": "units",
-    "product_lines.0.starts_at": "product",
-    "product_lines.0.ends_at": "product",
     "customer.first_name": "first_name",
     "customer.last_name": "last_name",
     "customer.company": "company",
@@ -337,18 +399,53 @@ SERVICE_FIELDS = {
 }
 
 
-def _place_service_error(form: PhoneBookingForm, error: ValidationError) -> None:
+# A service's event and product lines are numbered from 0 among those sent; on the form they
+# are the numbered lines that were filled in.
+LINE_FIELDS = {
+    "event_lines": {"event": "ticket", "price": "ticket", "quantity": "ticket_quantity"},
+    "product_lines": {
+        "product": "product",
+        "units": "units",
+        "starts_at": "product",
+        "ends_at": "product",
+    },
+}
+
+
+def _field_of(name: str, numbers: dict[str, list[int]]) -> str | None:
+    """The form's field for a service's error key (e.g. "event_lines.1.quantity")."""
+    if name in SERVICE_FIELDS:
+        return SERVICE_FIELDS[name]
+    match = re.fullmatch(r"(event_lines|product_lines)\.(\d+)\.(\w+)", name)
+    if match is None:
+        return None
+    kind, index, attribute = match[1], int(match[2]), match[3]
+    field = LINE_FIELDS[kind].get(
+        attribute, LINE_FIELDS[kind]["event" if kind == "event_lines" else "product"]
+    )
+    if index >= len(numbers[kind]):
+        return None
+    return f"{field}_{numbers[kind][index]}"
+
+
+def _place_service_error(
+    form: PhoneBookingForm, error: ValidationError, numbers: dict[str, list[int]]
+) -> None:
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
     for name, errors in error.message_dict.items():
-        field = SERVICE_FIELDS.get(name)
+        field = _field_of(name, numbers)
         for message in errors:
             form.add_error(field if field in form.fields else None, message)
 
 
-def _place_conflicts(form: PhoneBookingForm, error: BookingConflict) -> None:
+def _place_conflicts(
+    form: PhoneBookingForm, error: BookingConflict, numbers: dict[str, list[int]]
+) -> None:
     for conflict in error.conflicts:
+        number = re.match(r"\w+ line (\d+)", conflict.line)
+        index = int(number[1]) - 1 if number else 0
         if conflict.line.startswith("space line"):
             field = (
                 "start"
@@ -356,9 +453,11 @@ def _place_conflicts(form: PhoneBookingForm, error: BookingConflict) -> None:
                 else "places"
             )
         elif conflict.line.startswith("event line"):
-            field = "ticket_quantity"
+            lines = numbers["event_lines"]
+            field = f"ticket_quantity_{lines[index]}" if index < len(lines) else None
         else:
-            field = "units"
+            lines = numbers["product_lines"]
+            field = f"units_{lines[index]}" if index < len(lines) else None
         message = conflict.message
         if conflict.other_booking:
             message = _("%(message)s Pick a free time, or see %(reference)s on the calendar.") % {
@@ -399,13 +498,17 @@ def _initial(request, venue: Venue, choices: Choices) -> dict:
     return initial
 
 
-@staff_page
-def phone_booking(request):
-    venues = [
+def _bookable_venues(request) -> list[Venue]:
+    return [
         v
         for v in venue_list(organizations=request.organizations).order_by("name", "pk")
         if may(request.actor, Action.BOOK, v.organization)
     ]
+
+
+@staff_page
+def phone_booking(request):
+    venues = _bookable_venues(request)
     if not venues:
         return render(request, "staff/phone_refused.html", {"nav": "calendar"}, status=403)
     wanted = request.GET.get("venue") or request.POST.get("venue")
@@ -446,7 +549,8 @@ def phone_booking(request):
         "search": search,
         "searched": bool(search.strip()),
         "customers": choices.customers,
-        "feedback": feedback(form, choices, data) if data.get("space") else None,
+        "windows": free_windows(venue, choices, data),
+        "estimate": estimate(venue, choices, data),
         "errors": error_summary(form) if request.method == "POST" else [],
         "carry": {
             k: request.GET[k] for k in ("space", "day", "start", "end") if request.GET.get(k)
@@ -454,6 +558,68 @@ def phone_booking(request):
         "may_approve": may_approve,
     }
     return render(request, "staff/phone.html", context)
+
+
+# -- the parts the page's script fetches: the same templates, in place ---------------------------
+
+
+def _fragment_venue(request) -> Venue:
+    """The venue asked for, among those the member may book at; any other → 404."""
+    wanted = request.GET.get("venue", "")
+    venue = next((v for v in _bookable_venues(request) if str(v.pk) == wanted), None)
+    if venue is None:
+        raise Http404
+    return venue
+
+
+def _fragment_data(request) -> tuple[Venue, Choices, dict]:
+    """The venue, what it offers and the well-formed parts of the form in the query; a space
+    that is not one of the venue's (another organisation's) → 404."""
+    venue = _fragment_venue(request)
+    choices = _choices(request, venue, "")
+    space = request.GET.get("space", "")
+    if space and not (space.isdigit() and choices.space(int(space))):
+        raise Http404
+    form = PhoneBookingForm(request.GET, venue=venue, choices=choices, may_approve=False)
+    form.is_valid()  # only the parts that are well formed are read
+    return venue, choices, form.cleaned_data
+
+
+@staff_page
+def phone_windows(request):
+    """The free windows alone (same template part as the page)."""
+    venue, choices, data = _fragment_data(request)
+    return render(
+        request, "staff/phone_windows.html", {"windows": free_windows(venue, choices, data)}
+    )
+
+
+@staff_page
+def phone_estimate(request):
+    """The price estimate alone (same template part as the page)."""
+    venue, choices, data = _fragment_data(request)
+    return render(
+        request, "staff/phone_estimate.html", {"estimate": estimate(venue, choices, data)}
+    )
+
+
+@staff_page
+def phone_customers(request):
+    """The search's answer and the customer choices alone, for the script to put in place
+    without losing what is typed in the booking form."""
+    venue = _fragment_venue(request)
+    search = request.GET.get("q", "")
+    customers = customer_search(request, venue, search)
+    choices = Choices(spaces=[], events=[], products=[], customers=customers)
+    initial = {"customer": str(customers[0].pk) if len(customers) == 1 else NEW_CUSTOMER}
+    form = PhoneBookingForm(initial=initial, venue=venue, choices=choices, may_approve=False)
+    context = {
+        "form": form,
+        "search": search,
+        "searched": bool(search.strip()),
+        "customers": customers,
+    }
+    return render(request, "staff/phone_customers.html", context)
 
 
 def _calendar_url(venue: Venue, day: date) -> str:
@@ -476,21 +642,18 @@ def _create(request, form: PhoneBookingForm, venue: Venue, choices: Choices):
     start, end = form.times(data)
     space = choices.space(data["space"])
     layout = choices.layouts_of(data["space"]).get(data["layout"]) if data["layout"] else None
-    event_lines, product_lines = [], []
-    price = choices.price(data["ticket"]) if data["ticket"] else None
-    if price is not None:
-        event_lines.append(
-            services.EventLineIn(
-                event=price.event, price=price, quantity=data["ticket_quantity"] or 1
-            )
+    events_in, products_in = [], []
+    numbers = {"event_lines": [], "product_lines": []}
+    for n, price_pk, quantity in ticket_lines(data):
+        price = choices.price(price_pk)
+        events_in.append(services.EventLineIn(event=price.event, price=price, quantity=quantity))
+        numbers["event_lines"].append(n)
+    for n, product_pk, units in product_lines(data):
+        product = choices.product(product_pk)
+        products_in.append(
+            services.ProductLineIn(product=product, units=units, starts_at=start, ends_at=end)
         )
-    product = choices.product(data["product"]) if data["product"] else None
-    if product is not None:
-        product_lines.append(
-            services.ProductLineIn(
-                product=product, units=data["units"] or 1, starts_at=start, ends_at=end
-            )
-        )
+        numbers["product_lines"].append(n)
     try:
         created = services.booking_create(
             actor=request.actor,
@@ -506,15 +669,15 @@ def _create(request, form: PhoneBookingForm, venue: Venue, choices: Choices):
                     space=space, starts_at=start, ends_at=end, places=data["places"], layout=layout
                 )
             ],
-            event_lines=event_lines,
-            product_lines=product_lines,
+            event_lines=events_in,
+            product_lines=products_in,
             approve=bool(data.get("approve")),
         )
     except ValidationError as error:
-        _place_service_error(form, error)
+        _place_service_error(form, error, numbers)
         return None
     except BookingConflict as error:
-        _place_conflicts(form, error)
+        _place_conflicts(form, error, numbers)
         return None
     except PermissionDenied as error:
         form.add_error(
