@@ -58,6 +58,9 @@ def overlaps(a, b) -> bool:
 
 def check_the_row_reads_on_a_phone(row, name):
     """No button or field of the row covers the guest's name; each is at least 44 px."""
+    # Measured once the page has its styles: after a move the row's new text is in the
+    # page before the stylesheet has been applied to it.
+    row.page.wait_for_load_state("load")
     name_box = row.get_by_role("heading", name=name).bounding_box()
     controls = row.locator("button, input[type=number]")
     assert controls.count() > 0
