@@ -39,6 +39,7 @@ def test_a_manager_books_an_empty_slot_by_phone_and_sees_it_on_the_calendar(visi
     expect(page.get_by_label("Start")).to_have_value("10:00")
     expect(page.get_by_label("End", exact=True)).to_have_value("11:00")
     expect(page.get_by_text("Free on Monday 4 March 2030 and that night")).to_be_visible()
+    expect(page.locator("[aria-busy=true]")).to_have_count(0)  # no list dimmed mid-refresh
     assert serious_accessibility_problems(page) == []
 
     page.get_by_label("Name, e-mail or phone").fill("ada@example")
