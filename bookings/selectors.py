@@ -70,10 +70,9 @@ def booking_summary_list(*, organizations: QuerySet[Organization]) -> QuerySet[B
     )
 
 
-def booking_list(*, organizations: QuerySet[Organization]) -> QuerySet[Booking]:
-    """Bookings of `organizations`, latest first, with customer, event, lines (with what they
-    book) and payments (with their type)."""
-    return booking_summary_list(organizations=organizations).prefetch_related(
+def lines_prefetched() -> list[Prefetch]:
+    """A booking's space, event and product lines in time order, with what each books."""
+    return [
         Prefetch(
             "space_bookings",
             queryset=SpaceBooking.objects.select_related("space__venue", "layout").order_by(
@@ -88,6 +87,14 @@ def booking_list(*, organizations: QuerySet[Organization]) -> QuerySet[Booking]:
             "inventory_bookings",
             queryset=InventoryBooking.objects.select_related("product").order_by("starts_at", "pk"),
         ),
+    ]
+
+
+def booking_list(*, organizations: QuerySet[Organization]) -> QuerySet[Booking]:
+    """Bookings of `organizations`, latest first, with customer, event, lines (with what they
+    book) and payments (with their type)."""
+    return booking_summary_list(organizations=organizations).prefetch_related(
+        *lines_prefetched(),
         Prefetch(
             "payments",
             queryset=Payment.objects.select_related("payment_type", "recorded_by").order_by(
@@ -465,22 +472,7 @@ def booking_by_manage_token(*, token: str) -> Booking | None:
         Booking.objects.filter(manage_token_hash=hash_manage_token(token))
         .select_related("organization", "venue", "customer", "booking_form", "event")
         .prefetch_related(
-            Prefetch(
-                "space_bookings",
-                queryset=SpaceBooking.objects.select_related("space", "layout").order_by(
-                    "starts_at", "pk"
-                ),
-            ),
-            Prefetch(
-                "event_bookings",
-                queryset=EventBooking.objects.select_related("event", "price").order_by("pk"),
-            ),
-            Prefetch(
-                "inventory_bookings",
-                queryset=InventoryBooking.objects.select_related("product").order_by(
-                    "starts_at", "pk"
-                ),
-            ),
+            *lines_prefetched(),
             Prefetch("payments", queryset=Payment.objects.order_by("paid_at", "pk")),
             Prefetch(
                 "log_entries",

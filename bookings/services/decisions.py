@@ -220,14 +220,26 @@ def apply_event_procedure(booking: Booking, event_procedure: str) -> None:
         event.save()
 
 
+def cancellation_deadline(booking: Booking) -> datetime | None:
+    """Until when a customer may cancel a pending booking themselves: its form's deadline
+    before the start (the start itself without a form); None for a booking with no time."""
+    if booking.starts_at is None:
+        return None
+    hours = booking.booking_form.cancellation_deadline_hours if booking.booking_form else 0
+    return booking.starts_at - timedelta(hours=hours)
+
+
 def require_customer_may_cancel(booking: Booking, actor: Actor) -> None:
     require(actor, Action.ASK_CHANGE, booking.organization, booking=booking)
     if booking.status != BookingStatus.PENDING:
         raise PermissionDenied(
             _("A confirmed booking is canceled by request: send a cancellation request.")
         )
-    deadline_hours = booking.booking_form.cancellation_deadline_hours if booking.booking_form else 0
-    if booking.starts_at and timezone.now() > booking.starts_at - timedelta(hours=deadline_hours):
+    deadline = cancellation_deadline(booking)
+    if deadline is not None and timezone.now() > deadline:
+        deadline_hours = (
+            booking.booking_form.cancellation_deadline_hours if booking.booking_form else 0
+        )
         raise PermissionDenied(
             _("Bookings can be canceled online until %(hours)d hours before the start.")
             % {"hours": deadline_hours}

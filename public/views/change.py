@@ -8,8 +8,6 @@ booking keeps what it has until they decide. Each page says which before the cus
 sends, and the manage page greets them afterwards with what happened.
 """
 
-from datetime import datetime, timedelta
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bookings import services
 from bookings.models import Booking, BookingStatus, SpaceBooking
+from bookings.services.decisions import cancellation_deadline
 from core.actors import Actor
 from core.errors import (
     BookingClosed,
@@ -81,14 +80,6 @@ def movable_line(
     if lines[0].space_id not in {space.pk for space in booking_form.spaces.all()}:
         return None, _("Its space is not offered on the online form.")
     return lines[0], ""
-
-
-def cancel_deadline(booking: Booking) -> datetime | None:
-    """Until when a pending booking can be canceled online (None: it has no time)."""
-    if booking.starts_at is None:
-        return None
-    form = booking.booking_form
-    return booking.starts_at - timedelta(hours=form.cancellation_deadline_hours if form else 0)
 
 
 def _closed(request, booking: Booking, token: str, status: int = 409):
@@ -280,7 +271,7 @@ def cancel(request, token: str):
         return link_not_found(request)
     if not may_change(booking, token):
         return _closed(request, booking, token, status=200 if request.method == "GET" else 409)
-    deadline = cancel_deadline(booking)
+    deadline = cancellation_deadline(booking)
     past_deadline = deadline is not None and timezone.now() > deadline
     pending = booking.status == BookingStatus.PENDING
     # A pending booking is canceled at once until the deadline, and not online after it; an
