@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
+from backoffice.admin.local_times import local_day_filter
 from backoffice.admin.through_services import ThroughServices
 from bookings.models import (
     Booking,
@@ -161,6 +162,7 @@ class ChangeRequestInline(ReadOnlyTabularInline):
 @admin.register(Booking)
 class BookingAdmin(ReadOnlyAdmin):
     organization_path = "organization"
+    venue_path = "venue"
     list_display = (
         "reference",
         "customer",
@@ -268,6 +270,7 @@ class BookingAdmin(ReadOnlyAdmin):
 
 class BookingLineAdmin(ReadOnlyAdmin):
     organization_path = "booking__organization"
+    venue_path = "booking__venue"
     list_filter = ("holds_capacity",)
     readonly_fields = (*LINE_COMPUTED_FIELDS, "created_at", "updated_at")
 
@@ -275,10 +278,13 @@ class BookingLineAdmin(ReadOnlyAdmin):
 @admin.register(SpaceBooking)
 class SpaceBookingAdmin(BookingLineAdmin):
     list_display = ("booking", "space", "layout", "starts_at", "ends_at", "places", "gross")
-    list_filter = ("holds_capacity", related_only("space__venue"))
-    list_select_related = ("booking", "space__venue", "layout__space")
+    list_filter = (
+        local_day_filter("starts_at", "booking__venue", "starts (the venue's day)"),
+        "holds_capacity",
+        related_only("space__venue"),
+    )
+    list_select_related = ("booking__venue", "space__venue", "layout__space")
     search_fields = ("booking__reference", "space__name", "name")
-    date_hierarchy = "starts_at"
     readonly_fields = (
         *BookingLineAdmin.readonly_fields,
         "occupied_from",
@@ -297,10 +303,13 @@ class EventBookingAdmin(BookingLineAdmin):
 @admin.register(InventoryBooking)
 class InventoryBookingAdmin(BookingLineAdmin):
     list_display = ("booking", "product", "units", "starts_at", "ends_at", "gross")
-    list_filter = ("holds_capacity", related_only("product"))
-    list_select_related = ("booking", "product")
+    list_filter = (
+        local_day_filter("starts_at", "booking__venue", "starts (the venue's day)"),
+        "holds_capacity",
+        related_only("product"),
+    )
+    list_select_related = ("booking__venue", "product")
     search_fields = ("booking__reference", "product__name")
-    date_hierarchy = "starts_at"
 
 
 # -- money, history, change requests, outbox ------------------------------------------------
@@ -309,22 +318,29 @@ class InventoryBookingAdmin(BookingLineAdmin):
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     organization_path = "booking__organization"
+    venue_path = "booking__venue"
     list_display = ("booking", "amount", "payment_type", "reference", "paid_at", "recorded_by")
-    list_filter = (related_only("payment_type"),)
-    list_select_related = ("booking", "payment_type", "recorded_by")
+    list_filter = (
+        local_day_filter("paid_at", "booking__venue", "paid (the venue's day)"),
+        related_only("payment_type"),
+    )
+    list_select_related = ("booking__venue", "payment_type", "recorded_by")
     search_fields = ("booking__reference", "reference", "note")
-    date_hierarchy = "paid_at"
     readonly_fields = ("recorded_by", "created_at")
 
 
 @admin.register(LogEntry)
 class LogEntryAdmin(ReadOnlyAdmin):
     organization_path = "booking__organization"
+    venue_path = "booking__venue"
     list_display = ("created_at", "booking", "action", "from_status", "to_status", "actor")
-    list_filter = ("action", "actor_kind")
-    list_select_related = ("booking", "user", "api_key")
+    list_filter = (
+        local_day_filter("created_at", "booking__venue", "when (the venue's day)"),
+        "action",
+        "actor_kind",
+    )
+    list_select_related = ("booking__venue", "user", "api_key")
     search_fields = ("booking__reference", "comment", "message")
-    date_hierarchy = "created_at"
 
     @admin.display(description="Actor")
     def actor(self, entry: LogEntry) -> str:
@@ -334,16 +350,17 @@ class LogEntryAdmin(ReadOnlyAdmin):
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(ReadOnlyAdmin):
     organization_path = "booking__organization"
+    venue_path = "booking__venue"
     list_display = ("__str__", "booking", "status", "is_cancellation", "created_at", "decided_at")
     list_filter = (
+        local_day_filter("created_at", "booking__venue", "asked (the venue's day)"),
         "status",
         "is_cancellation",
         "submitted_by_kind",
         related_only("booking__venue"),
     )
-    list_select_related = ("booking",)
+    list_select_related = ("booking__venue",)
     search_fields = ("booking__reference", "request_note")
-    date_hierarchy = "created_at"
     # Decided by the services (approve / deny); shown with the fields no form offers.
     readonly_fields = (
         "status",
@@ -364,10 +381,16 @@ class NotificationAdmin(ReadOnlyAdmin):
     never shown: stored bodies hold a placeholder, and any link left in one is masked."""
 
     organization_path = "organization"
+    venue_path = "booking__venue"
     list_display = ("created_at", "kind", "channel", "recipient", "status", "attempts", "sent_at")
-    list_filter = ("status", "channel", "kind")
+    list_filter = (
+        local_day_filter("created_at", "booking__venue", "queued (the venue's day)"),
+        "status",
+        "channel",
+        "kind",
+    )
+    list_select_related = ("booking__venue",)
     search_fields = ("recipient", "subject", "booking__reference")
-    date_hierarchy = "created_at"
     metadata_fields = (
         "organization",
         "booking",

@@ -11,6 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from backoffice.admin.local_times import VenueTimeZone, local_day_filter
 from backoffice.admin.through_services import ThroughServices
 from bookings.services import catalogue as catalogue_services
 from core.permissions import Action, role_may
@@ -139,7 +140,7 @@ class OrganizationScopedAdmin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ScopedTabularInline(OrganizationScopedAdmin, admin.TabularInline):
+class ScopedTabularInline(VenueTimeZone, OrganizationScopedAdmin, admin.TabularInline):
     """A tabular inline with scoped choices; `select_related` feeds each row's label."""
 
     extra = 0
@@ -158,8 +159,8 @@ class ScopedTabularInline(OrganizationScopedAdmin, admin.TabularInline):
         return formfield
 
 
-class ScopedAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
-    """A ModelAdmin limited to the user's organisations."""
+class ScopedAdmin(VenueTimeZone, OrganizationScopedAdmin, admin.ModelAdmin):
+    """A ModelAdmin limited to the user's organisations, its times in the venue's zone."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -197,7 +198,7 @@ admin.site.unregister(APIKey)
 
 
 @admin.register(OrganizationAPIKey)
-class OrganizationAPIKeyAdmin(OrganizationScopedAdmin, APIKeyModelAdmin):
+class OrganizationAPIKeyAdmin(VenueTimeZone, OrganizationScopedAdmin, APIKeyModelAdmin):
     """Keys are shown by prefix; the key itself is shown once, when it is created."""
 
     organization_path = "organization"
@@ -271,6 +272,9 @@ class VenueAdmin(ThroughServices, ScopedAdmin):
     creation_fields = ("organization",)
     service_fields = venue_services.VENUE_FIELDS
 
+    def zone_for(self, request, obj=None):
+        return obj.tzinfo if obj is not None else super().zone_for(request)
+
     def save_through_service(self, request, venue, changes):
         return venue_services.venue_save(actor=self.actor(request), venue=venue, changes=changes)
 
@@ -300,6 +304,7 @@ class SpaceAdmin(ThroughServices, ScopedAdmin):
     delete runs, and the lines and events of a space protect it."""
 
     organization_path = "venue__organization"
+    venue_path = "venue"
     list_display = ("name", "venue", "kind", "mode", "capacity", "hourly_price", "is_active")
     list_filter = ("kind", "mode", "is_active", related_only("venue"))
     list_select_related = ("venue",)
@@ -317,6 +322,7 @@ class SpaceAdmin(ThroughServices, ScopedAdmin):
 @admin.register(SpaceLayout)
 class SpaceLayoutAdmin(ScopedAdmin):
     organization_path = "space__venue__organization"
+    venue_path = "space__venue"
     list_display = ("name", "space", "capacity", "setup_minutes", "setdown_minutes")
     list_filter = (related_only("space__venue"),)
     list_select_related = ("space__venue",)
@@ -328,11 +334,16 @@ class SpaceLayoutAdmin(ScopedAdmin):
 class BlockoutAdmin(ThroughServices, ScopedAdmin):
     edit_action = Action.WRITE  # as the service: front desk keeps them
     organization_path = "space__venue__organization"
+    venue_path = "space__venue"
     list_display = ("space", "starts_at", "ends_at", "reason", "note", "created_by")
     list_filter = ("reason", related_only("space__venue"))
     list_select_related = ("space__venue", "created_by")
     search_fields = ("space__name", "note")
-    date_hierarchy = "starts_at"
+    list_filter = (
+        local_day_filter("starts_at", "space__venue", "Starts (the venue's day)"),
+        "reason",
+        related_only("space__venue"),
+    )
     autocomplete_fields = ("space",)
     readonly_fields = ("created_by", "created_at")
     service_fields = catalogue_services.BLOCKOUT_FIELDS
@@ -354,6 +365,7 @@ class BlockoutAdmin(ThroughServices, ScopedAdmin):
 @admin.register(OpeningHours)
 class OpeningHoursAdmin(ScopedAdmin):
     organization_path = "venue__organization"
+    venue_path = "venue"
     list_display = ("venue", "weekday", "opens_at", "closes_at")
     list_filter = ("weekday", related_only("venue"))
     list_select_related = ("venue",)
@@ -387,11 +399,16 @@ class EventAdmin(ThroughServices, ScopedAdmin):
     edit_action = Action.WRITE  # as the service: front desk keeps them
 
     organization_path = "organization"
+    venue_path = "venue"
     list_display = ("title", "venue", "space", "starts_at", "ends_at", "capacity", "status")
-    list_filter = ("status", "is_public", related_only("venue"))
+    list_filter = (
+        local_day_filter("starts_at", "venue", "starts (the venue's day)"),
+        "status",
+        "is_public",
+        related_only("venue"),
+    )
     list_select_related = ("venue", "space__venue")
     search_fields = ("title", "description")
-    date_hierarchy = "starts_at"
     autocomplete_fields = ("space",)
     # The status moves by the booking services only (cancel); the organisation is the venue's.
     readonly_fields = ("organization", "status", "created_at", "updated_at")
@@ -467,6 +484,7 @@ class CustomFieldInline(ScopedTabularInline):
 @admin.register(BookingForm)
 class BookingFormAdmin(ScopedAdmin):
     organization_path = "organization"
+    venue_path = "venue"
     list_display = ("title", "venue", "slug", "requires_approval", "is_active")
     list_filter = ("requires_approval", "is_active", related_only("venue"))
     list_select_related = ("venue",)
