@@ -211,7 +211,7 @@ SERVICES = {
 # What a move does, said above its form.
 EXPLAINED = {
     "approve": "Approving confirms the booking: its places are checked against what is held "
-    "now and held for it, and its event is created. The customer is told.",
+    "now and held for it, and a space booking gets its event. The customer is told.",
     "deny": "Denying turns the request down. The customer is told.",
     "cancel": "Canceling frees the booking's places; the booking stays, canceled. "
     "The customer is told.",
@@ -235,19 +235,18 @@ DONE = {
 
 
 def moment_words(moment: datetime, zone: ZoneInfo) -> str:
-    """ "Mon 4 Mar 2030, 10:00 CET (Europe/Madrid)": a moment as the venue reads it."""
+    """A moment as the venue reads it: "Mon 4 Mar 2030, 10:00 CET (Europe/Madrid)"."""
     local = timezone.localtime(moment, zone)
     return f"{formats.date_format(local, 'D j M Y')}, {local:%H:%M} {local.tzname()} ({zone.key})"
 
 
 def last_change_words(booking: Booking) -> str:
     """Who changed the booking last and when, in its venue's time."""
-    fresh = Booking.objects.select_related("venue").get(pk=booking.pk)
+    organizations = Organization.objects.filter(pk=booking.organization_id)
+    fresh = selectors.booking_summary_list(organizations=organizations).get(pk=booking.pk)
     zone = fresh.venue.tzinfo
     entry = (
-        selectors.log_entry_list(
-            organizations=Organization.objects.filter(pk=fresh.organization_id), booking=fresh
-        )
+        selectors.log_entry_list(organizations=organizations, booking=fresh)
         .order_by("created_at", "pk")
         .last()
     )
@@ -486,7 +485,17 @@ class BookingMoves:
         else:
             form = FORMS[name](booking=booking)
         zone = booking.venue.tzinfo
+        ahead = {}
+        if name == "approve":  # what approving would run into, and whom it leaves waiting
+            ahead = {
+                "conflicts": selectors.booking_conflict_list(booking=booking),
+                "competitors": [
+                    {"booking": other.booking, "url": self.change_url(other.booking)}
+                    for other in selectors.competing_request_list(booking=booking)
+                ],
+            }
         context = {
+            **ahead,
             **self.admin_site.each_context(request),
             "title": f"{move.label}: {booking.reference}",
             "subtitle": None,

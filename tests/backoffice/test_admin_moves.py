@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Booking, Customer, LogEntry, Notification
-from bookings.services import booking_seat, booking_update
+from bookings.services import booking_deny, booking_seat, booking_update
 from tests.backoffice.pages import admin_url, messages_of
 from tests.bookings import conftest as booking_world
+from tests.test_hardening import inline_code_in
 from venues.models import Event
 
 world = booking_world.world
@@ -211,6 +212,8 @@ def test_approving_a_booking_that_does_not_fit_names_the_other_booking(manager, 
     booking = world.book()  # pending: holds nothing
     other = world.book(approve=True)  # the same slot, approved
     page = manager.get(move_url(booking, "approve"))
+    assert "This booking does not fit now" in page.content.decode()
+    assert other.reference in page.content.decode()
     before = state(booking)
 
     response = manager.post(move_url(booking, "approve"), page_form(page), follow=True)
@@ -219,6 +222,19 @@ def test_approving_a_booking_that_does_not_fit_names_the_other_booking(manager, 
     (message,) = messages_of(response)
     assert "does not fit" in message
     assert other.reference in message
+
+
+def test_the_approve_page_names_the_requests_that_want_the_same_slot(manager, world):
+    booking = world.book()
+    rival = world.book()  # pending too: the slot is still free
+    elsewhere = world.book(start="2030-03-05 10:00", end="2030-03-05 12:00")
+
+    page = manager.get(move_url(booking, "approve"))
+
+    assert [other["booking"] for other in page.context["competitors"]] == [rival]
+    assert admin_url(Booking, "change", rival.pk) in page.content.decode()
+    assert elsewhere.reference not in page.content.decode()
+    assert page.context["conflicts"] == []
 
 
 def test_a_move_the_booking_no_longer_allows_is_refused_with_a_message(manager, world):
@@ -378,7 +394,25 @@ def test_bulk_cancel_asks_for_the_event_procedure(manager, world):
     booking.refresh_from_db()
     assert booking.status == "canceled"
     assert not Event.objects.filter(pk=event_id).exists()
+    assert booking.log_entries.filter(action=LogEntry.Action.CANCELED).count() == 1
     assert Notification.objects.filter(booking=booking, kind="canceled").count() == 1
+
+
+def test_bulk_cancel_reports_a_booking_whose_status_does_not_allow_it(manager, world):
+    done = world.book(start="2030-03-05 10:00", end="2030-03-05 12:00")
+    booking_deny(actor=world.actors["approver"], booking=done)
+    open_one = world.book()
+    before = state(done)
+
+    response = bulk(
+        manager, "cancel_selected", [done, open_one], apply="1", event_procedure="cancel"
+    )
+
+    assert state(done) == before
+    assert Booking.objects.get(pk=open_one.pk).status == "canceled"
+    said = messages_of(response)
+    assert f"Canceled {open_one.reference}." in said
+    assert any(done.reference in m and "it is denied now" in m for m in said)
 
 
 def test_bulk_moves_are_offered_only_to_roles_that_may_decide(client, world):
@@ -472,6 +506,17 @@ def test_a_move_page_shows_the_bookings_times_in_its_venue_zone(manager, world):
 
     assert "10:00 CET (Europe/Madrid)" in page
     assert 'name="updated_at"' in page
+
+
+def test_the_move_pages_have_no_inline_script_or_style(manager, world):
+    booking = world.book()
+    pages = [
+        manager.get(move_url(booking, name)).content.decode()
+        for name in ("approve", "deny", "cancel")
+    ]
+    pages.append(bulk(manager, "cancel_selected", [booking]).content.decode())
+
+    assert [inline_code_in(page) for page in pages] == [[], [], [], []]
 
 
 def test_arrive_refuses_a_head_count_out_of_range_on_the_field(client, world):
