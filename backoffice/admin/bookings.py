@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
+from backoffice.admin.booking_moves import BookingMoves
 from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
 from backoffice.admin.local_times import local_day_filter
 from backoffice.admin.through_services import ThroughServices
@@ -169,8 +170,12 @@ class ChangeRequestInline(ReadOnlyTabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(ReadOnlyAdmin):
+class BookingAdmin(BookingMoves, ReadOnlyAdmin):
     organization_path = "organization"
+    # Transition buttons, bulk moves and the CSV export: backoffice.admin.booking_moves.
+    change_form_template = "admin/bookings/booking/change_form.html"
+    change_list_template = "admin/bookings/booking/change_list.html"
+    actions = ("approve_selected", "deny_selected", "cancel_selected", "export_csv")
     venue_path = "venue"
     # Fits 1366 px: where and when each take one column, in the venue's zone.
     list_display = (
