@@ -102,8 +102,8 @@ def stale_text(booking: Booking) -> str:
         else f"on {when}"
     )
     return (
-        f"Nothing was changed: the booking was changed after you opened this page "
-        f"({what}). Reload the booking and try again."
+        f"The booking was changed after you opened this page ({what}). "
+        "Reload the booking and try again."
     )
 
 
@@ -143,7 +143,7 @@ class SeenMixin:
             self.add_error(None, stale_text(booking))
         elif isinstance(error, BookingConflict):
             for text in conflict_text(error):
-                self.add_error(None, f"Nothing was changed: it does not fit. {text}")
+                self.add_error(None, f"It does not fit: {text}")
         elif isinstance(error, ValidationError) and hasattr(error, "error_dict"):
             for key, field_errors in error.error_dict.items():
                 name = key.rsplit(".", 1)[-1]
@@ -243,6 +243,11 @@ class SpaceLineForm(LineForm):
             "name": "Session name",
             "overrides_opening_hours": "Book outside the opening hours",
         }
+        help_texts = {
+            "name": "",
+            "exclude_vat": "",
+            "overrides_opening_hours": "Logged, and named as a warning when saved.",
+        }
 
     def __init__(self, *args, booking: Booking, **kwargs):
         super().__init__(*args, booking=booking, **kwargs)
@@ -264,6 +269,7 @@ class EventLineForm(LineForm):
         model = EventBooking
         fields = [item.name for item in fields(EventLineIn)]
         labels = PRICE_LABELS
+        help_texts = {"exclude_vat": ""}
 
     def __init__(self, *args, booking: Booking, **kwargs):
         super().__init__(*args, booking=booking, **kwargs)
@@ -293,6 +299,7 @@ class ProductLineForm(LineForm):
         model = InventoryBooking
         fields = [item.name for item in fields(ProductLineIn)]
         labels = PRICE_LABELS
+        help_texts = {"exclude_vat": ""}
 
     def __init__(self, *args, booking: Booking, **kwargs):
         super().__init__(*args, booking=booking, **kwargs)
@@ -409,7 +416,7 @@ class BookingLinePages:
     # -- the views --------------------------------------------------------------------------
 
     def booking_to_write(self, request, booking_id: int) -> Booking:
-        booking = self.get_queryset(request).select_related("venue", "organization")
+        booking = self.get_queryset(request).select_related("venue", "organization", "customer")
         booking = booking.filter(pk=booking_id).first()
         if booking is None:
             raise Http404("No such booking.")

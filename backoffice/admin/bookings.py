@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from backoffice.admin.booking_lines import BookingLinePages, local_span, stale_text
 from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
-from backoffice.admin.local_times import local_day_filter
+from backoffice.admin.local_times import local_day_filter, local_time
 from backoffice.admin.through_services import ServiceForm, ThroughServices
 from bookings.models import (
     Booking,
@@ -103,7 +103,7 @@ class CompactInline(ReadOnlyTabularInline):
     may_write = False
     lines_open = False
 
-    @admin.display(description="Price")
+    @admin.display(description="Gross")
     def price_gross(self, line) -> str:
         return f"{line.gross} (manual)" if line.use_manual_price else str(line.gross)
 
@@ -146,9 +146,13 @@ class InventoryBookingInline(CompactInline):
 class PaymentInline(CompactInline):
     model = Payment
     organization_path = "booking__organization"
-    select_related = ("booking", "payment_type", "recorded_by")
-    fields = ("amount", "payment_type", "reference", "paid_at", "note", "recorded_by")
+    select_related = ("booking__venue", "payment_type", "recorded_by")
+    fields = ("amount", "payment_type", "reference", "paid", "note", "recorded_by")
     add_label = "Record a payment"
+
+    @admin.display(description="Paid (the venue's time)")
+    def paid(self, payment: Payment) -> str:
+        return local_time(payment.paid_at, payment.booking.venue.tzinfo)
 
 
 class LogEntryInline(ReadOnlyTabularInline):
