@@ -93,8 +93,9 @@ def stale_text(booking: Booking) -> str:
         .order_by("-created_at", "-pk")
         .first()
     )
-    fresh = Booking.objects.only("updated_at").get(pk=booking.pk)
-    moment = timezone.localtime(entry.created_at if entry else fresh.updated_at, zone)
+    if entry is None:
+        changed_at = Booking.objects.values_list("updated_at", flat=True).get(pk=booking.pk)
+    moment = timezone.localtime(entry.created_at if entry else changed_at, zone)
     when = f"{formats.date_format(moment, 'D j M Y')} {moment:%H:%M} ({zone.key})"
     what = (
         f"{entry.get_action_display()} by {entry.actor_display} on {when}"
@@ -179,7 +180,6 @@ class LineForm(SeenMixin, forms.ModelForm):
 
     def __init__(self, *args, booking: Booking, **kwargs):
         super().__init__(*args, **kwargs)
-        self.booking = booking
         self.add_seen(booking)
         organization, line = booking.organization, self.instance
         self.fields["discount"].queryset = offered(

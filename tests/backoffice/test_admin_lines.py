@@ -509,3 +509,21 @@ def test_another_organisations_booking_is_404(client, world):
 
     assert client.get(lines_url(booking, "space", line)).status_code == 404
     assert client.post(payment_url(booking), {"amount": "5"}).status_code == 404
+
+
+def test_the_customer_is_changed_to_one_of_the_organisation_only(manager, world):
+    booking = world.book()
+    url = admin_url(Booking, "change", booking.pk)
+    regular = f.CustomerFactory(organization=world.organization)
+    foreign = f.CustomerFactory()
+
+    refused = manager.post(url, form_data(manager.get(url)) | {"customer": foreign.pk})
+    booking.refresh_from_db()
+    assert refused.status_code == 200
+    assert booking.customer == world.customer
+
+    changed = manager.post(url, form_data(manager.get(url)) | {"customer": regular.pk})
+    booking.refresh_from_db()
+    assert changed.status_code == 302
+    assert booking.customer == regular
+    assert last_log(booking).data["fields"] == ["customer_id"]
