@@ -148,6 +148,25 @@ def test_changing_a_space_line_reads_times_in_the_venues_zone_and_moves_the_even
     assert set(entry.data["changes"]) >= {"starts_at", "ends_at"}
 
 
+def test_the_services_warnings_are_shown_as_warnings(manager, world):
+    booking = world.book()
+    competitor = world.book(start="2030-03-04 14:00", end="2030-03-04 16:00")
+
+    response = post_form(
+        manager,
+        lines_url(booking, "space"),
+        space=world.room.pk,
+        **local("starts_at", "2030-03-04 14:00"),
+        **local("ends_at", "2030-03-04 16:00"),
+    )
+
+    assert response.status_code == 302
+    page = manager.get(response.url)
+    warnings = [str(m) for m in page.context["messages"] if m.level_tag == "warning"]
+    assert len(warnings) == 1
+    assert competitor.reference in warnings[0]
+
+
 def test_staff_set_a_manual_price_and_a_discount_on_a_line(manager, world):
     booking = world.book()
     line = booking.space_bookings.get()
@@ -499,6 +518,8 @@ def test_a_viewer_gets_403_on_every_form_and_changes_nothing(client, world):
     for url in urls:
         assert client.get(url).status_code == 403
         assert client.post(url, {"places": "12", "amount": "5"}).status_code == 403
+    details = client.post(admin_url(Booking, "change", booking.pk), {"title": "Mine now"})
+    assert details.status_code == 403
     assert snapshot(booking) == before
 
 
