@@ -126,6 +126,8 @@ def test_no_page_we_serve_has_inline_script_or_style(client):
         "/admin/",
         "/admin/bookings/booking/",
         f"/admin/bookings/booking/{booking.pk}/change/",
+        f"/admin/bookings/booking/{booking.pk}/lines/space/add/",
+        f"/admin/bookings/booking/{booking.pk}/payments/add/",
         "/admin/venues/venue/add/",
         "/api/docs/",
         "/api/v1/bookings/",

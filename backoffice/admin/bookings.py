@@ -1,15 +1,21 @@
 """Admin of bookings, their lines, payments, log, change requests and outbox."""
 
+from datetime import datetime
+
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 
+from backoffice.admin.booking_lines import BookingLinePages, local_span, stale_text
 from backoffice.admin.booking_moves import BookingMoves
 from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
-from backoffice.admin.local_times import local_day_filter
-from backoffice.admin.through_services import ThroughServices
+from backoffice.admin.local_times import local_day_filter, local_time
+from backoffice.admin.through_services import ServiceForm, ThroughServices
 from bookings.models import (
     Booking,
     ChangeRequest,
@@ -23,21 +29,13 @@ from bookings.models import (
 )
 from bookings.notifications import mask_manage_links
 from bookings.services.customers import CUSTOMER_FIELDS, customer_delete, customer_save
+from bookings.services.details import booking_update
+from core.errors import StaleBooking
 from core.permissions import Action
 
-# What a line costs, as the services priced it; the relations its row shows.
-LINE_MONEY_FIELDS = (
-    "unit_price_gross",
-    "vat_rate",
-    "discount",
-    "use_manual_price",
-    "manual_price_gross",
-    "manual_price_vat_rate",
-    "net",
-    "vat",
-    "gross",
-)
-LINE_MONEY_RELATIONS = ("vat_rate", "discount", "manual_price_vat_rate")
+# Where save_model leaves the booking's `updated_at` as the page showed it, for the service.
+SEEN = "_venuedesk_seen_updated_at"
+
 LINE_COMPUTED_FIELDS = ("holds_capacity", "vat_percent", "discount_amount", "net", "vat", "gross")
 # A message body as staff read it: escaped, line breaks kept (static/css/admin.css).
 BODY_HTML = '<pre class="message-body">{}</pre>'
@@ -62,9 +60,9 @@ class ReadOnlyTabularInline(ScopedTabularInline):
 
 
 class ReadOnlyAdmin(ScopedAdmin):
-    """Rows that only services write (a booking, its lines, payments, log, outbox): shown,
-    never added, changed or deleted here. Until the admin gets transition buttons and line
-    editing that call the services, a booking is changed through the API."""
+    """Rows that only services write (lines, payments, log, outbox): shown, never added,
+    changed or deleted here. Lines and payments change through the booking's page, whose
+    forms call the services (booking_lines.py)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -104,50 +102,67 @@ class CustomerAdmin(ThroughServices, ScopedAdmin):
         customer_delete(actor=self.actor(request), customer=customer)
 
 
-class SpaceBookingInline(ReadOnlyTabularInline):
+class CompactInline(ReadOnlyTabularInline):
+    """A compact table of a booking's lines or payments (issue 12: the page fits 1366 px),
+    with links to the service forms of booking_lines.py for users who may change it
+    (`may_write` and `lines_open` are set per request by BookingLinePages)."""
+
+    template = "admin/bookings/booking/compact_inline.html"
+    line_kind: str | None = None  # "space", "event", "product"; None for payments
+    add_label = ""
+    may_write = False
+    lines_open = False
+
+    @admin.display(description="Gross")
+    def price_gross(self, line) -> str:
+        return f"{line.gross} (manual)" if line.use_manual_price else str(line.gross)
+
+
+class SpaceBookingInline(CompactInline):
     model = SpaceBooking
     organization_path = "booking__organization"
-    select_related = ("booking", "space__venue", "layout__space", *LINE_MONEY_RELATIONS)
-    fields = (
-        "space",
-        "layout",
-        "starts_at",
-        "ends_at",
-        "setup_minutes",
-        "setdown_minutes",
-        "places",
-        *LINE_MONEY_FIELDS,
-        "holds_capacity",
-    )
+    select_related = ("booking__venue", "space__venue", "layout__space")
+    fields = ("space", "layout", "when", "places", "price_gross")
+    line_kind = "space"
+    add_label = "Add a space"
+
+    @admin.display(description="When (the venue's time)")
+    def when(self, line: SpaceBooking) -> str:
+        return local_span(line.starts_at, line.ends_at, line.booking.venue.tzinfo)
 
 
-class EventBookingInline(ReadOnlyTabularInline):
+class EventBookingInline(CompactInline):
     model = EventBooking
     organization_path = "booking__organization"
-    select_related = ("booking", "event", "price", *LINE_MONEY_RELATIONS)
-    fields = ("event", "price", "quantity", *LINE_MONEY_FIELDS, "holds_capacity")
+    select_related = ("booking", "event", "price")
+    fields = ("event", "price", "quantity", "price_gross")
+    line_kind = "event"
+    add_label = "Add tickets"
 
 
-class InventoryBookingInline(ReadOnlyTabularInline):
+class InventoryBookingInline(CompactInline):
     model = InventoryBooking
     organization_path = "booking__organization"
-    select_related = ("booking", "product", "price", *LINE_MONEY_RELATIONS)
-    fields = (
-        "product",
-        "price",
-        "units",
-        "starts_at",
-        "ends_at",
-        *LINE_MONEY_FIELDS,
-        "holds_capacity",
-    )
+    select_related = ("booking__venue", "product", "price")
+    fields = ("product", "price", "units", "when", "price_gross")
+    line_kind = "product"
+    add_label = "Add a product"
+
+    @admin.display(description="When (the venue's time)")
+    def when(self, line: InventoryBooking) -> str:
+        return local_span(line.starts_at, line.ends_at, line.booking.venue.tzinfo)
 
 
-class PaymentInline(ReadOnlyTabularInline):
+class PaymentInline(CompactInline):
     model = Payment
     organization_path = "booking__organization"
-    select_related = ("booking", "payment_type", "recorded_by")
-    fields = ("amount", "payment_type", "reference", "paid_at", "note", "recorded_by")
+    select_related = ("booking__venue", "payment_type", "recorded_by")
+    fields = ("amount", "payment_type", "reference", "paid", "note", "recorded_by")
+    add_label = "Record a payment"
+
+    @admin.display(description="Paid (the venue's time)")
+    def paid(self, payment: Payment) -> str:
+        return local_time(payment.paid_at, payment.booking.venue.tzinfo)
 
 
 class LogEntryInline(ReadOnlyTabularInline):
@@ -169,14 +184,50 @@ class ChangeRequestInline(ReadOnlyTabularInline):
     show_change_link = True
 
 
+class BookingDetailsForm(ServiceForm):
+    """The booking's details as booking_update takes them, with the booking's `updated_at`
+    as the page showed it: a booking changed since is refused, nothing changed."""
+
+    seen_updated_at = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["seen_updated_at"].initial = self.instance.updated_at.isoformat()
+
+    def clean_seen_updated_at(self) -> datetime:
+        seen = parse_datetime(self.cleaned_data["seen_updated_at"])
+        if seen is None or seen.tzinfo is None:
+            raise ValidationError("Reload the booking and try again.")
+        return seen
+
+
 @admin.register(Booking)
-class BookingAdmin(BookingMoves, ReadOnlyAdmin):
+class BookingAdmin(BookingMoves, BookingLinePages, ThroughServices, ScopedAdmin):
+    """A booking: its moves go through the pages of booking_moves.py, its details through
+    booking_update (the write right), its lines and payments through the pages of
+    booking_lines.py; everything else is read-only here."""
+
     organization_path = "organization"
     # Transition buttons, bulk moves and the CSV export: backoffice.admin.booking_moves.
     change_form_template = "admin/bookings/booking/change_form.html"
     change_list_template = "admin/bookings/booking/change_list.html"
     actions = ("approve_selected", "deny_selected", "cancel_selected", "export_csv")
     venue_path = "venue"
+    edit_action = Action.WRITE  # as the services: front desk keeps bookings
+    form = BookingDetailsForm
+    service_fields = (
+        "customer",
+        "title",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "notify_email",
+        "notify_sms",
+        "payment_type",
+        "internal_note",
+    )
+    autocomplete_fields = ("customer",)
     # Fits 1366 px: where and when each take one column, in the venue's zone.
     list_display = (
         "reference",
@@ -255,6 +306,13 @@ class BookingAdmin(BookingMoves, ReadOnlyAdmin):
     readonly_fields = (
         "reference",
         "status",  # moves by transitions through the services only
+        "organization",
+        "venue",
+        "source",
+        "booking_form",
+        "request_note",
+        "answers",
+        "event",
         "total_net",
         "total_vat",
         "total_gross",
@@ -279,6 +337,33 @@ class BookingAdmin(BookingMoves, ReadOnlyAdmin):
         LogEntryInline,
         ChangeRequestInline,
     )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # bookings are taken through the services' doors (staff pages, API)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a booking is canceled or denied, never deleted
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.has_change_permission(request, obj):
+            return fieldsets
+        return (*fieldsets, (None, {"fields": ("seen_updated_at",), "classes": ("hidden",)}))
+
+    def save_model(self, request, obj, form, change):
+        setattr(request, SEEN, form.cleaned_data["seen_updated_at"])
+        super().save_model(request, obj, form, change)
+
+    def save_through_service(self, request, booking, changes):
+        try:
+            return booking_update(
+                actor=self.actor(request),
+                booking=booking,
+                changes=changes,
+                client_updated_at=getattr(request, SEEN),
+            )
+        except StaleBooking as error:
+            raise ValidationError(stale_text(booking)) from error
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

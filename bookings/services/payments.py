@@ -14,6 +14,7 @@ from bookings.models import (
     Payment,
 )
 from bookings.services.common import (
+    check_fresh,
     lock_booking,
     write_log,
 )
@@ -34,13 +35,17 @@ def payment_record(
     reference: str = "",
     paid_at: datetime | None = None,
     note: str = "",
+    client_updated_at: datetime | None = None,
 ) -> Payment:
     """Record a payment (or, with a negative amount, a refund) and update paid and balance.
 
-    A refund cannot exceed what was paid.
+    A refund cannot exceed what was paid. With `client_updated_at` (the caller's copy of
+    `updated_at`) a booking changed since is refused (StaleBooking): a form sent twice
+    records one payment.
     """
     booking = lock_booking(booking)
     require(actor, Action.WRITE, booking.organization)
+    check_fresh(booking, client_updated_at)
     amount = Decimal(amount)
     if amount.is_zero():
         raise ValidationError({"amount": "A payment cannot be zero."})
