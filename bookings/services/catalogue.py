@@ -22,6 +22,7 @@ from core.actors import Actor
 from core.permissions import Action, require
 from venues.models import (
     Blockout,
+    BookingForm,
     CustomField,
     Event,
     InventoryProduct,
@@ -470,3 +471,13 @@ def custom_field_delete(*, actor: Actor, field: CustomField) -> None:
     """Delete a question; answers already given stay in their bookings' data."""
     require(actor, Action.MANAGE, field.form.organization)
     field.delete()
+
+
+@transaction.atomic
+def booking_form_delete(*, actor: Actor, form: BookingForm) -> None:
+    """Delete a form no booking came through: its bookings keep their questions and their
+    cancellation deadline from it."""
+    require(actor, Action.MANAGE, form.organization)
+    if Booking.objects.filter(booking_form=form).exists():
+        raise ValidationError("Bookings came through this form; deactivate it instead.")
+    form.delete()
