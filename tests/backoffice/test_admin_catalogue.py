@@ -596,3 +596,59 @@ def test_a_manager_changes_the_whole_catalogue_of_their_organisation(manager, wo
     assert saves_offered(page)
     assert manager.get(admin_url(model, "add")).status_code == 200
     assert response.status_code == 302, errors_of(response)
+
+
+def test_a_booking_form_added_with_its_spaces_and_a_question_goes_through_the_services(
+    manager, world
+):
+    response = manager.post(
+        admin_url(BookingForm, "add"),
+        {
+            "organization": world.organization.pk,
+            "venue": world.venue.pk,
+            "slug": "terrace",
+            "title": "Terrace",
+            "spaces": [world.zone.pk],
+            "min_notice_hours": "24",
+            "max_days_ahead": "365",
+            "slot_minutes": "30",
+            "min_duration_minutes": "60",
+            "cancellation_deadline_hours": "48",
+            "custom_fields-TOTAL_FORMS": "1",
+            "custom_fields-INITIAL_FORMS": "0",
+            "custom_fields-0-position": "10",
+            "custom_fields-0-label": "Seating",
+            "custom_fields-0-key": "seating",
+            "custom_fields-0-field_type": "choice",
+            "custom_fields-0-section": "event",
+            "custom_fields-0-choices": "Inside\nOutside",
+        },
+    )
+
+    assert response.status_code == 302, errors_of(response)
+    form = BookingForm.objects.get(slug="terrace")
+    assert list(form.spaces.all()) == [world.zone]
+    assert list(form.custom_fields.values_list("key", "choices")) == [
+        ("seating", ["Inside", "Outside"])
+    ]
+
+
+def test_a_booking_form_offering_a_space_of_another_venue_is_refused_on_spaces(manager, world):
+    elsewhere = f.SpaceFactory(venue=f.VenueFactory(organization=world.organization))
+    url = admin_url(BookingForm, "change", world.form.pk)
+    data = form_data(manager.get(url)) | {"spaces": [world.room.pk, elsewhere.pk]}
+
+    response = manager.post(url, data)
+
+    assert errors_of(response) == {"spaces": [f"Not at the form's venue: {elsewhere.name}."]}
+    assert set(world.form.spaces.all()) == {world.room, world.zone}
+
+
+def test_a_payment_type_that_bookings_name_is_not_deleted_and_the_service_says_why(manager, world):
+    card = f.PaymentTypeFactory(organization=world.organization, name="Card")
+    world.book(payment_type=card)
+
+    response = manager.post(admin_url(PaymentType, "delete", card.pk), {"post": "yes"}, follow=True)
+
+    assert "Bookings use this payment type; deactivate it instead." in messages_of(response)
+    assert PaymentType.objects.filter(pk=card.pk).exists()
