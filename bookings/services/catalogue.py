@@ -17,7 +17,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from bookings.availability import Load, lock_resources, peak_load, span_text
-from bookings.models import Booking, BookingStatus, EventBooking, InventoryBooking, SpaceBooking
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    ChangeRequest,
+    EventBooking,
+    InventoryBooking,
+    SpaceBooking,
+)
 from core.actors import Actor
 from core.permissions import Action, require
 from venues.models import (
@@ -432,12 +439,7 @@ def custom_field_save(
     if field.pk is not None:
         require(actor, Action.MANAGE, field.form.organization)
         renamed = "key" in changes and changes["key"] != field.key
-        if (
-            renamed
-            and Booking.objects.filter(
-                booking_form_id=field.form_id, answers__has_key=field.key
-            ).exists()
-        ):
+        if renamed and _answered(field):
             raise ValidationError(
                 {
                     "key": f"Bookings hold answers under {field.key!r}; the key cannot change. "
@@ -449,13 +451,27 @@ def custom_field_save(
     taken = CustomField.objects.filter(form_id=field.form_id, key=field.key).exclude(pk=field.pk)
     if field.key and taken.exists():
         raise ValidationError({"key": "Another question of this form has this key."})
-    _refuse_bad_choices(field.choices)
+    _refuse_bad_choices(field)
     field.full_clean()
     field.save()
     return field
 
 
-def _refuse_bad_choices(choices) -> None:
+def _answered(field: CustomField) -> bool:
+    """Whether a booking of the field's form, or a change asked for one, answers it."""
+    bookings = Booking.objects.filter(booking_form_id=field.form_id)
+    return (
+        bookings.filter(answers__has_key=field.key).exists()
+        or ChangeRequest.objects.filter(
+            booking__in=bookings, changes__answers__has_key=field.key
+        ).exists()
+    )
+
+
+def _refuse_bad_choices(field: CustomField) -> None:
+    choices = field.choices
+    if field.field_type in CustomField.CHOICE_TYPES and choices in ([], "", None):
+        raise ValidationError({"choices": "A choice question needs its options."})
     if not isinstance(choices, list):
         return  # the model's check names the shape
     texts = [choice.strip() for choice in choices if isinstance(choice, str)]

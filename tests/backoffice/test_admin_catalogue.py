@@ -434,7 +434,7 @@ def test_question_options_are_shown_one_per_line_and_read_back_as_a_list(manager
     ("field_type", "choices", "error"),
     [
         ("choice", "Vegan\nHalal\nVegan", "Options given twice: Vegan."),
-        ("multi_choice", "\n  \n", "Give the options as a list of texts."),
+        ("multi_choice", "\n  \n", "A choice question needs its options."),
         ("text", "Vegan", "Only choice fields have options."),
     ],
     ids=["twice", "none for a choice", "options for text"],

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from bookings.services import EventLineIn, SpaceLineIn, booking_create
 from bookings.services.catalogue import (
+    booking_form_delete,
     custom_field_delete,
     custom_field_save,
     layout_delete,
@@ -239,7 +240,7 @@ def question(world, **changes) -> CustomField:
 
 def test_a_choice_question_needs_options_each_once_and_none_blank(world):
     for choices, message in [
-        ([], "Give the options as a list of texts."),
+        ([], "A choice question needs its options."),
         (["Vegan", "  "], "An option is blank."),
         (["Vegan", "Halal", "Vegan"], "Options given twice: Vegan."),
     ]:
@@ -276,6 +277,35 @@ def test_a_key_that_bookings_answered_keeps_its_name(world):
     assert "Bookings hold answers under 'diet'" in refused.value.message_dict["key"][0]
     field.refresh_from_db()
     assert field.key == "diet"
+
+
+def test_a_key_answered_in_a_change_request_keeps_its_name(world):
+    field = question(world, key="parking", label="Parking")
+    booking = world.book()
+    booking.booking_form = world.form
+    booking.save(update_fields=["booking_form"])
+    f.ChangeRequestFactory(booking=booking, changes={"answers": {"parking": "Yes"}})
+
+    with pytest.raises(ValidationError) as refused:
+        custom_field_save(actor=world.actors["manager"], field=field, changes={"key": "car"})
+
+    assert "key" in refused.value.message_dict
+
+
+def test_a_booking_form_that_bookings_came_through_is_not_deleted(world):
+    empty = f.BookingFormFactory(venue=world.venue, organization=world.organization)
+    booking = world.book()
+    booking.booking_form = world.form
+    booking.save(update_fields=["booking_form"])
+
+    with pytest.raises(ValidationError) as refused:
+        booking_form_delete(actor=world.actors["manager"], form=world.form)
+    with pytest.raises(PermissionDenied):
+        booking_form_delete(actor=world.actors["approver"], form=empty)
+    booking_form_delete(actor=world.actors["manager"], form=empty)
+
+    assert refused.value.messages == ["Bookings came through this form; deactivate it instead."]
+    assert list(BookingForm.objects.all()) == [world.form]
 
 
 def test_questions_are_the_catalogue_of_managers(world):
