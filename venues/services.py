@@ -19,7 +19,7 @@ from django.db.models import ProtectedError
 from core.actors import Actor
 from core.errors import ErrorCode, InUse
 from core.permissions import Action, require
-from venues.models import Venue
+from venues.models import BookingForm, Discount, OpeningHours, PaymentType, VatRate, Venue
 
 VENUE_FIELDS = (  # in the order the API shows them
     "name",
@@ -84,3 +84,169 @@ def venue_delete(*, actor: Actor, venue: Venue) -> None:
             "The venue has events, bookings or products; deactivate it instead.",
             code=ErrorCode.VENUE_IN_USE,
         ) from None
+
+
+# -- the rest of one organisation's catalogue ----------------------------------------------
+#
+# These rows protect no booking (bookings copy the prices, VAT and times they were made
+# with), so the rules are the permission and the model's own checks: every door still
+# writes them here, the same way.
+
+OPENING_HOURS_FIELDS = ("weekday", "opens_at", "closes_at")
+VAT_RATE_FIELDS = ("name", "percent", "is_active")
+DISCOUNT_FIELDS = (
+    "name",
+    "kind",
+    "value",
+    "applies_to",
+    "code",
+    "valid_from",
+    "valid_until",
+    "is_active",
+)
+PAYMENT_TYPE_FIELDS = ("name", "kind", "is_active")
+BOOKING_FORM_FIELDS = (
+    "venue",
+    "slug",
+    "title",
+    "intro",
+    "spaces",
+    "products",
+    "requires_approval",
+    "min_notice_hours",
+    "max_days_ahead",
+    "slot_minutes",
+    "min_duration_minutes",
+    "max_duration_minutes",
+    "accepts_discount_codes",
+    "cancellation_deadline_hours",
+    "notify_emails",
+    "payment_type",
+    "confirmation_text",
+    "is_active",
+)
+
+
+def save_managed(
+    *, actor: Actor, row: models.Model, changes: Mapping[str, Any], editable: Collection[str]
+) -> models.Model:
+    """Save a catalogue row a manager of its organisation (before and after) may change."""
+    if row.pk is not None:
+        require(actor, Action.MANAGE, organization_of(row))
+    apply_changes(row, changes, editable)
+    require(actor, Action.MANAGE, organization_of(row))
+    row.full_clean()
+    row.save()
+    return row
+
+
+def delete_managed(*, actor: Actor, row: models.Model, in_use: str) -> None:
+    """Delete a catalogue row nothing protects; `in_use` says why one that is used stays."""
+    require(actor, Action.MANAGE, organization_of(row))
+    try:
+        with transaction.atomic():
+            row.delete()
+    except ProtectedError:
+        raise ValidationError(in_use) from None
+
+
+def organization_of(row: models.Model):
+    """The organisation of a catalogue row: its own, or its venue's, space's or form's."""
+    while getattr(row, "organization_id", None) is None:
+        row = next(getattr(row, name) for name in ("venue", "space", "form") if hasattr(row, name))
+    return row.organization
+
+
+@transaction.atomic
+def opening_hours_save(
+    *, actor: Actor, period: OpeningHours, changes: Mapping[str, Any]
+) -> OpeningHours:
+    """Create (an unsaved `period` of its venue) or change a venue's opening period."""
+    return save_managed(actor=actor, row=period, changes=changes, editable=OPENING_HOURS_FIELDS)
+
+
+@transaction.atomic
+def opening_hours_delete(*, actor: Actor, period: OpeningHours) -> None:
+    require(actor, Action.MANAGE, period.venue.organization)
+    period.delete()
+
+
+@transaction.atomic
+def vat_rate_save(*, actor: Actor, vat_rate: VatRate, changes: Mapping[str, Any]) -> VatRate:
+    return save_managed(actor=actor, row=vat_rate, changes=changes, editable=VAT_RATE_FIELDS)
+
+
+@transaction.atomic
+def vat_rate_delete(*, actor: Actor, vat_rate: VatRate) -> None:
+    """Delete a VAT rate nothing uses; booked lines and priced spaces keep theirs."""
+    delete_managed(
+        actor=actor,
+        row=vat_rate,
+        in_use="Spaces, prices or booked lines use this VAT rate; deactivate it instead.",
+    )
+
+
+@transaction.atomic
+def discount_save(*, actor: Actor, discount: Discount, changes: Mapping[str, Any]) -> Discount:
+    """Create or change a discount; its public code is free in the organisation (any case)."""
+    return save_managed(actor=actor, row=discount, changes=changes, editable=DISCOUNT_FIELDS)
+
+
+@transaction.atomic
+def discount_delete(*, actor: Actor, discount: Discount) -> None:
+    delete_managed(
+        actor=actor,
+        row=discount,
+        in_use="Booked lines use this discount; deactivate it instead.",
+    )
+
+
+@transaction.atomic
+def payment_type_save(
+    *, actor: Actor, payment_type: PaymentType, changes: Mapping[str, Any]
+) -> PaymentType:
+    return save_managed(
+        actor=actor, row=payment_type, changes=changes, editable=PAYMENT_TYPE_FIELDS
+    )
+
+
+@transaction.atomic
+def booking_form_save(
+    *, actor: Actor, form: BookingForm, changes: Mapping[str, Any]
+) -> BookingForm:
+    """Create (an unsaved `form` of its organisation) or change a public booking form.
+
+    Rules: a manager of the organisation; the slug is free in the organisation; the
+    spaces it offers are at its venue, the products at its venue or at every venue
+    (a booking of the form is made at the form's venue).
+    """
+    offered = {name: changes[name] for name in ("spaces", "products") if name in changes}
+    fields = {name: value for name, value in changes.items() if name not in offered}
+    if form.pk is not None:
+        require(actor, Action.MANAGE, form.organization)
+    apply_changes(form, fields, BOOKING_FORM_FIELDS)
+    require(actor, Action.MANAGE, form.organization)
+    form.full_clean()
+    _refuse_offers_elsewhere(form, **offered)
+    form.save()
+    for name, chosen in offered.items():
+        getattr(form, name).set(chosen)
+    return form
+
+
+def _refuse_offers_elsewhere(form: BookingForm, spaces=None, products=None) -> None:
+    if spaces is None and form.pk is not None:
+        spaces = form.spaces.all()
+    if products is None and form.pk is not None:
+        products = form.products.all()
+    elsewhere = sorted(space.name for space in spaces or () if space.venue_id != form.venue_id)
+    if elsewhere:
+        raise ValidationError({"spaces": f"Not at the form's venue: {', '.join(elsewhere)}."})
+    elsewhere = sorted(
+        product.name
+        for product in products or ()
+        if product.organization_id != form.organization_id
+        or product.venue_id not in (None, form.venue_id)
+    )
+    if elsewhere:
+        raise ValidationError({"products": f"Kept at another venue: {', '.join(elsewhere)}."})

@@ -2,18 +2,21 @@
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.forms.models import BaseInlineFormSet
+from django.db.models import Max
+from django.utils import timezone
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from backoffice.admin.local_times import VenueTimeZone, local_day_filter
-from backoffice.admin.through_services import ThroughServices
+from backoffice.admin.through_services import InlineThroughServices, ThroughServices
 from bookings.services import catalogue as catalogue_services
+from core.actors import Actor
 from core.permissions import Action, role_may
 from venues import services as venue_services
 from venues.models import (
@@ -255,9 +258,19 @@ for model, library_admin in (
 # -- venues and spaces ----------------------------------------------------------------------
 
 
-class OpeningHoursInline(ScopedTabularInline):
+class OpeningHoursInline(InlineThroughServices, ScopedTabularInline):
     model = OpeningHours
     organization_path = "venue__organization"
+    fields = venue_services.OPENING_HOURS_FIELDS
+    service_fields = venue_services.OPENING_HOURS_FIELDS
+
+    def save_row(self, request, period, changes):
+        return venue_services.opening_hours_save(
+            actor=self.actor(request), period=period, changes=changes
+        )
+
+    def delete_row(self, request, period):
+        venue_services.opening_hours_delete(actor=self.actor(request), period=period)
 
 
 @admin.register(Venue)
@@ -268,7 +281,7 @@ class VenueAdmin(ThroughServices, ScopedAdmin):
     list_select_related = ("organization",)
     search_fields = ("name", "slug", "city", "address")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (OpeningHoursInline,)  # opening hours protect no booking: saved directly
+    inlines = (OpeningHoursInline,)
     creation_fields = ("organization",)
     service_fields = venue_services.VENUE_FIELDS
 
@@ -283,24 +296,77 @@ class VenueAdmin(ThroughServices, ScopedAdmin):
 
 
 @admin.register(VatRate)
-class VatRateAdmin(ScopedAdmin):
+class VatRateAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
     list_display = ("name", "percent", "organization", "is_active")
     list_filter = ("is_active", related_only("organization"))
     list_select_related = ("organization",)
     search_fields = ("name",)
+    creation_fields = ("organization",)
+    service_fields = venue_services.VAT_RATE_FIELDS
+
+    def save_through_service(self, request, vat_rate, changes):
+        return venue_services.vat_rate_save(
+            actor=self.actor(request), vat_rate=vat_rate, changes=changes
+        )
+
+    def delete_through_service(self, request, vat_rate):
+        venue_services.vat_rate_delete(actor=self.actor(request), vat_rate=vat_rate)
 
 
-class SpaceLayoutInline(ScopedTabularInline):
+class SpaceLayoutInline(InlineThroughServices, ScopedTabularInline):
     model = SpaceLayout
     organization_path = "space__venue__organization"
     select_related = ("space",)
+    fields = ("name", "capacity", "setup_minutes", "setdown_minutes", "position")
+    service_fields = catalogue_services.LAYOUT_FIELDS
+
+    def save_row(self, request, layout, changes):
+        return catalogue_services.layout_save(
+            actor=self.actor(request), layout=layout, changes=changes
+        )
+
+    def delete_row(self, request, layout):
+        catalogue_services.layout_delete(actor=self.actor(request), layout=layout)
+
+
+def save_blockout(request, blockout: Blockout, changes: dict) -> Blockout:
+    """blockout_save by the requesting user, its warnings shown as messages."""
+    if blockout.pk is None:
+        blockout.created_by = request.user
+    saved = catalogue_services.blockout_save(
+        actor=Actor.staff(request.user), blockout=blockout, changes=changes
+    )
+    for warning in saved.warnings:
+        messages.warning(request, warning)
+    return saved.blockout
+
+
+class BlockoutInline(InlineThroughServices, ScopedTabularInline):
+    """The space's blockouts that have not ended yet; past ones are in the blockout list."""
+
+    model = Blockout
+    verbose_name_plural = "upcoming blockouts"
+    edit_action = Action.WRITE  # as the service: front desk keeps them
+    organization_path = "space__venue__organization"
+    select_related = ("space",)
+    fields = ("starts_at", "ends_at", "reason", "note")
+    service_fields = catalogue_services.BLOCKOUT_FIELDS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(ends_at__gt=timezone.now())
+
+    def save_row(self, request, blockout, changes):
+        return save_blockout(request, blockout, changes)
+
+    def delete_row(self, request, blockout):
+        catalogue_services.blockout_delete(actor=self.actor(request), blockout=blockout)
 
 
 @admin.register(Space)
 class SpaceAdmin(ThroughServices, ScopedAdmin):
-    """The space row goes through space_save (its mode decides the lines' constraint); its
-    layouts protect no booking and are saved directly. No delete service exists: the stock
+    """The space row goes through space_save (its mode decides the lines' constraint), its
+    layouts and upcoming blockouts through theirs. No delete service exists: the stock
     delete runs, and the lines and events of a space protect it."""
 
     organization_path = "venue__organization"
@@ -310,7 +376,7 @@ class SpaceAdmin(ThroughServices, ScopedAdmin):
     list_select_related = ("venue",)
     search_fields = ("name", "slug", "venue__name")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (SpaceLayoutInline,)
+    inlines = (SpaceLayoutInline, BlockoutInline)
     service_fields = catalogue_services.SPACE_FIELDS
 
     def save_through_service(self, request, space, changes):
@@ -320,7 +386,7 @@ class SpaceAdmin(ThroughServices, ScopedAdmin):
 
 
 @admin.register(SpaceLayout)
-class SpaceLayoutAdmin(ScopedAdmin):
+class SpaceLayoutAdmin(ThroughServices, ScopedAdmin):
     organization_path = "space__venue__organization"
     venue_path = "space__venue"
     list_display = ("name", "space", "capacity", "setup_minutes", "setdown_minutes")
@@ -328,6 +394,15 @@ class SpaceLayoutAdmin(ScopedAdmin):
     list_select_related = ("space__venue",)
     search_fields = ("name", "space__name")
     autocomplete_fields = ("space",)
+    service_fields = catalogue_services.LAYOUT_FIELDS
+
+    def save_through_service(self, request, layout, changes):
+        return catalogue_services.layout_save(
+            actor=self.actor(request), layout=layout, changes=changes
+        )
+
+    def delete_through_service(self, request, layout):
+        catalogue_services.layout_delete(actor=self.actor(request), layout=layout)
 
 
 @admin.register(Blockout)
@@ -336,7 +411,6 @@ class BlockoutAdmin(ThroughServices, ScopedAdmin):
     organization_path = "space__venue__organization"
     venue_path = "space__venue"
     list_display = ("space", "starts_at", "ends_at", "reason", "note", "created_by")
-    list_filter = ("reason", related_only("space__venue"))
     list_select_related = ("space__venue", "created_by")
     search_fields = ("space__name", "note")
     list_filter = (
@@ -349,52 +423,58 @@ class BlockoutAdmin(ThroughServices, ScopedAdmin):
     service_fields = catalogue_services.BLOCKOUT_FIELDS
 
     def save_through_service(self, request, blockout, changes):
-        if blockout.pk is None:
-            blockout.created_by = request.user
-        saved = catalogue_services.blockout_save(
-            actor=self.actor(request), blockout=blockout, changes=changes
-        )
-        for warning in saved.warnings:
-            self.message_user(request, warning, messages.WARNING)
-        return saved.blockout
+        return save_blockout(request, blockout, changes)
 
     def delete_through_service(self, request, blockout):
         catalogue_services.blockout_delete(actor=self.actor(request), blockout=blockout)
 
 
 @admin.register(OpeningHours)
-class OpeningHoursAdmin(ScopedAdmin):
+class OpeningHoursAdmin(ThroughServices, ScopedAdmin):
     organization_path = "venue__organization"
     venue_path = "venue"
     list_display = ("venue", "weekday", "opens_at", "closes_at")
     list_filter = ("weekday", related_only("venue"))
     list_select_related = ("venue",)
     search_fields = ("venue__name",)
+    creation_fields = ("venue",)
+    service_fields = venue_services.OPENING_HOURS_FIELDS
+
+    def save_through_service(self, request, period, changes):
+        return venue_services.opening_hours_save(
+            actor=self.actor(request), period=period, changes=changes
+        )
+
+    def delete_through_service(self, request, period):
+        venue_services.opening_hours_delete(actor=self.actor(request), period=period)
 
 
 # -- what is sold ---------------------------------------------------------------------------
 
 
-class OrganizationFromParentFormSet(BaseInlineFormSet):
-    """New rows take the organisation of their parent (prices of an event or product)."""
+class PriceInline(InlineThroughServices, ScopedTabularInline):
+    """Named prices; price_save gives a new one its event's or product's organisation."""
 
-    def save_new(self, form, commit=True):
-        form.instance.organization = self.instance.organization
-        return super().save_new(form, commit=commit)
-
-
-class PriceInline(ScopedTabularInline):
     model = Price
     organization_path = "organization"
-    formset = OrganizationFromParentFormSet
     fields = ("name", "amount_gross", "vat_rate", "position", "is_active")
+    service_fields = catalogue_services.PRICE_FIELDS
+
+    def save_row(self, request, price, changes):
+        return catalogue_services.price_save(
+            actor=self.actor(request), price=price, changes=changes
+        )
+
+    def delete_row(self, request, price):
+        catalogue_services.price_delete(actor=self.actor(request), price=price)
 
 
 @admin.register(Event)
 class EventAdmin(ThroughServices, ScopedAdmin):
     """Saved by event_save (its organisation is its venue's; its capacity never drops below
-    the tickets held). Never deleted here: no service deletes an event, and deleting the
-    event of an approved booking would unlink it from its booking behind the services."""
+    the tickets held), its prices by price_save (managers only, as the catalogue). Never
+    deleted here: no service deletes an event, and deleting the event of an approved
+    booking would unlink it from its booking behind the services."""
 
     edit_action = Action.WRITE  # as the service: front desk keeps them
 
@@ -426,8 +506,8 @@ class EventAdmin(ThroughServices, ScopedAdmin):
 
 @admin.register(InventoryProduct)
 class InventoryProductAdmin(ThroughServices, ScopedAdmin):
-    """Saved by product_save (the stock never drops below the units held); its prices are
-    saved directly. No delete service: the stock delete runs, and booked lines protect it."""
+    """Saved by product_save (the stock never drops below the units held), its prices by
+    price_save. No delete service: the stock delete runs, and booked lines protect it."""
 
     organization_path = "organization"
     list_display = ("name", "organization", "venue", "units_total", "unit_price", "is_active")
@@ -445,44 +525,133 @@ class InventoryProductAdmin(ThroughServices, ScopedAdmin):
 
 
 @admin.register(Price)
-class PriceAdmin(ScopedAdmin):
+class PriceAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
     list_display = ("name", "amount_gross", "vat_rate", "event", "product", "is_active")
     list_filter = ("is_active", related_only("organization"))
     list_select_related = ("vat_rate", "event", "product")
     search_fields = ("name", "event__title", "product__name")
     autocomplete_fields = ("event", "product")
+    service_fields = catalogue_services.PRICE_FIELDS
+
+    def save_through_service(self, request, price, changes):
+        return catalogue_services.price_save(
+            actor=self.actor(request), price=price, changes=changes
+        )
+
+    def delete_through_service(self, request, price):
+        catalogue_services.price_delete(actor=self.actor(request), price=price)
 
 
 @admin.register(Discount)
-class DiscountAdmin(ScopedAdmin):
+class DiscountAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
     list_display = ("name", "kind", "value", "applies_to", "code", "valid_from", "valid_until")
     list_filter = ("kind", "applies_to", "is_active", related_only("organization"))
     search_fields = ("name", "code")
+    creation_fields = ("organization",)
+    service_fields = venue_services.DISCOUNT_FIELDS
+
+    def save_through_service(self, request, discount, changes):
+        return venue_services.discount_save(
+            actor=self.actor(request), discount=discount, changes=changes
+        )
+
+    def delete_through_service(self, request, discount):
+        venue_services.discount_delete(actor=self.actor(request), discount=discount)
 
 
 @admin.register(PaymentType)
-class PaymentTypeAdmin(ScopedAdmin):
+class PaymentTypeAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
     list_display = ("name", "kind", "organization", "is_active")
     list_filter = ("kind", "is_active", related_only("organization"))
     list_select_related = ("organization",)
     search_fields = ("name",)
+    creation_fields = ("organization",)
+    service_fields = venue_services.PAYMENT_TYPE_FIELDS
+
+    def save_through_service(self, request, payment_type, changes):
+        return venue_services.payment_type_save(
+            actor=self.actor(request), payment_type=payment_type, changes=changes
+        )
+
+    def delete_through_service(self, request, payment_type):
+        catalogue_services.payment_type_delete(actor=self.actor(request), payment_type=payment_type)
 
 
 # -- public booking forms -------------------------------------------------------------------
 
 
-class CustomFieldInline(ScopedTabularInline):
+class ChoicesField(forms.Field):
+    """The options of a choice question, typed one per line; the model keeps a JSON list.
+
+    Blank lines are dropped; whether the options suit the question (none twice, some for
+    a choice question, none for others) is the service's to say."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 24})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class QuestionFields:
+    """Form fields of a booking form's question: options one per line, and in read-only
+    pages a readable list of them instead of JSON."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "choices":
+            return ChoicesField(required=False, label="Choices", help_text="One option per line.")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        shown = "choices" if self.has_change_permission(request, obj) else "options"
+        fields = super().get_fields(request, obj)
+        return tuple(
+            dict.fromkeys(shown if name in ("choices", "options") else name for name in fields)
+        )
+
+    @admin.display(description="Choices")
+    def options(self, field: CustomField) -> str:
+        return ", ".join(field.choices) if isinstance(field.choices, list) else "–"
+
+
+class CustomFieldInline(QuestionFields, InlineThroughServices, ScopedTabularInline):
+    """The form's questions as the public form asks them: by section, then by position.
+    A new row is placed last (positions go in steps of 10, so 15 fits between 10 and 20)."""
+
     model = CustomField
     organization_path = "form__organization"
     select_related = ("form",)
+    ordering = ("section", "position", "id")
     fields = ("position", "label", "key", "field_type", "section", "required", "choices")
+    readonly_fields = ("options",)
+    service_fields = catalogue_services.CUSTOM_FIELD_FIELDS
+    step = 10
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset_class = super().get_formset(request, obj, **kwargs)
+        position = formset_class.form.base_fields.get("position")
+        if position is not None:
+            last = obj.custom_fields.aggregate(last=Max("position"))["last"] if obj else None
+            position.initial = self.step if last is None else last + self.step
+            position.help_text = "Lower comes first; 15 goes between 10 and 20."
+        return formset_class
+
+    def save_row(self, request, field, changes):
+        return catalogue_services.custom_field_save(
+            actor=self.actor(request), field=field, changes=changes
+        )
+
+    def delete_row(self, request, field):
+        catalogue_services.custom_field_delete(actor=self.actor(request), field=field)
 
 
 @admin.register(BookingForm)
-class BookingFormAdmin(ScopedAdmin):
+class BookingFormAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
     venue_path = "venue"
     list_display = ("title", "venue", "slug", "requires_approval", "is_active")
@@ -492,13 +661,33 @@ class BookingFormAdmin(ScopedAdmin):
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("spaces", "products")
     inlines = (CustomFieldInline,)
+    creation_fields = ("organization",)
+    service_fields = venue_services.BOOKING_FORM_FIELDS
+
+    def save_through_service(self, request, form, changes):
+        return venue_services.booking_form_save(
+            actor=self.actor(request), form=form, changes=changes
+        )
+
+    def delete_through_service(self, request, form):
+        catalogue_services.booking_form_delete(actor=self.actor(request), form=form)
 
 
 @admin.register(CustomField)
-class CustomFieldAdmin(ScopedAdmin):
+class CustomFieldAdmin(QuestionFields, ThroughServices, ScopedAdmin):
     organization_path = "form__organization"
     list_display = ("label", "key", "form", "field_type", "section", "required", "position")
     list_filter = ("field_type", "section", "required", related_only("form"))
     list_select_related = ("form",)
     search_fields = ("label", "key", "form__title")
     autocomplete_fields = ("form",)
+    readonly_fields = ("options",)
+    service_fields = catalogue_services.CUSTOM_FIELD_FIELDS
+
+    def save_through_service(self, request, field, changes):
+        return catalogue_services.custom_field_save(
+            actor=self.actor(request), field=field, changes=changes
+        )
+
+    def delete_through_service(self, request, field):
+        catalogue_services.custom_field_delete(actor=self.actor(request), field=field)

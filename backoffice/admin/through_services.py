@@ -2,14 +2,16 @@
 
 The stock admin validates the model in its form and writes the row itself. Here the form
 only reads the input; `save_model` hands the changed fields to the model's service, which
-runs the model's checks and its own rules (the ones that protect bookings). A refusal
-rolls the whole save back, inlines included, and the page is shown again with the
-service's words on the fields it names: never a 500, nothing written.
+runs the model's checks and its own rules (the ones that protect bookings). Inline rows
+(`InlineThroughServices`) go the same way, each to its own service. A refusal rolls the
+whole save back, inlines included, and the page is shown again with the service's words
+on the fields it names (on the refused row, for an inline): never a 500, nothing written.
 """
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -18,6 +20,7 @@ from core.errors import BookingError
 
 # Where the first attempt leaves the service's refusal for the second, which shows it.
 REFUSAL = "_venuedesk_refusal"
+ROW_REFUSAL = "_venuedesk_row_refusal"
 
 
 class Refused(Exception):
@@ -26,6 +29,14 @@ class Refused(Exception):
     def __init__(self, error: ValidationError | BookingError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+class RowRefused(Refused):
+    """A service said no to one inline row: the row `index` of the formset `prefix`."""
+
+    def __init__(self, error: ValidationError | BookingError, *, prefix: str, index: int) -> None:
+        super().__init__(error)
+        self.prefix, self.index = prefix, index
 
 
 def refusal_text(error: ValidationError | BookingError) -> str:
@@ -58,7 +69,7 @@ class ServiceForm(forms.ModelForm):
             self.add_error(None, error)
             return
         for name, field_errors in error.error_dict.items():
-            if name in self.fields:
+            if name in self.fields and not self[name].is_hidden:
                 self.add_error(name, field_errors)
                 continue
             label = self.field_label(name)
@@ -119,11 +130,13 @@ class ThroughServices:
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
+        except RowRefused as refused:
+            setattr(request, ROW_REFUSAL, refused)
         except Refused as refused:
-            # The first attempt's transaction is rolled back; the second shows the form
-            # again with the refusal on it and saves nothing.
             setattr(request, REFUSAL, refused.error)
-            return super().changeform_view(request, object_id, form_url, extra_context)
+        # The first attempt's transaction is rolled back; the second shows the form again
+        # with the refusal on it and saves nothing.
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -139,6 +152,17 @@ class ThroughServices:
             raise Refused(error) from error
         if saved is not obj:  # a service that re-read the row under its lock
             obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # No form.save_m2m(): the service saved the many-to-many fields with the row.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        if isinstance(formset, ServiceFormSet):
+            formset.save_through_services(request)
+        else:
+            formset.save()
 
     # -- deleting -----------------------------------------------------------------------
 
@@ -180,3 +204,95 @@ class ThroughServices:
                 current_app=self.admin_site.name,
             )
             return HttpResponseRedirect(change_url)
+
+
+# -- inline rows ----------------------------------------------------------------------------
+
+
+class ServiceFormSet(BaseInlineFormSet):
+    """An inline formset whose rows its inline's services save (InlineThroughServices).
+
+    `inline` is the inline admin; `refused` the RowRefused of the first attempt, shown on
+    its row (or above the rows, for a row marked for deletion).
+    """
+
+    inline: "InlineThroughServices"
+    refused: RowRefused | None = None
+
+    def refused_here(self, index: int | None = None) -> bool:
+        refused = self.refused
+        return (
+            refused is not None and refused.prefix == self.prefix and index in (None, refused.index)
+        )
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.refused_here(i):
+            form.refusal = self.refused.error
+        return form
+
+    def clean(self):
+        super().clean()
+        if self.refused_here():
+            form = self.forms[self.refused.index]
+            if self._should_delete_form(form):
+                raise ValidationError(f"{form.instance}: {refusal_text(self.refused.error)}")
+
+    def save_through_services(self, request) -> None:
+        """Deleted rows first, then changed ones, then new ones (as the stock save)."""
+        inline, parent = self.inline, self.fk.name
+        editable = [name for name in inline.service_fields if name != parent]
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        deleted = [form for form in self.initial_forms if self._should_delete_form(form)]
+        changed = [form for form in self.initial_forms if form not in deleted]
+        for form in deleted:
+            self.call(form, inline.delete_row, request, form.instance)
+            self.deleted_objects.append(form.instance)
+        for form in changed:
+            if form.has_changed():
+                names = [name for name in form.changed_data if name in editable]
+                self.changed_objects.append((self.save_row(request, form, names), names))
+        for form in self.extra_forms:
+            if form.has_changed() and not self._should_delete_form(form):
+                setattr(form.instance, parent, self.instance)
+                names = [name for name in editable if name in form.cleaned_data]
+                self.new_objects.append(self.save_row(request, form, names))
+
+    def save_row(self, request, form, names):
+        changes = {name: form.cleaned_data[name] for name in names}
+        return self.call(form, self.inline.save_row, request, form.instance, changes)
+
+    def call(self, form, service_call, *args):
+        try:
+            return service_call(*args)
+        except (ValidationError, BookingError) as error:
+            raise RowRefused(error, prefix=self.prefix, index=self.forms.index(form)) from error
+
+
+class InlineThroughServices:
+    """An inline mixin: each new or changed row is saved by `save_row`, each deleted row by
+    `delete_row`, under a ThroughServices parent admin; a refusal is shown on its row.
+
+    `service_fields` are the fields the row's service changes (the parent's relation is
+    set on a new row before its service runs).
+    """
+
+    form = ServiceForm
+    formset = ServiceFormSet
+    service_fields: tuple[str, ...] = ()
+
+    def save_row(self, request, row, changes: dict):
+        """Call the row's service; answer the saved row."""
+        raise NotImplementedError
+
+    def delete_row(self, request, row) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def actor(request) -> Actor:
+        return Actor.staff(request.user)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset_class = super().get_formset(request, obj, **kwargs)
+        attributes = {"inline": self, "refused": getattr(request, ROW_REFUSAL, None)}
+        return type(formset_class.__name__, (formset_class,), attributes)

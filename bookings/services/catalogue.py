@@ -17,11 +17,28 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from bookings.availability import Load, lock_resources, peak_load, span_text
-from bookings.models import BookingStatus, EventBooking, InventoryBooking, SpaceBooking
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    ChangeRequest,
+    EventBooking,
+    InventoryBooking,
+    SpaceBooking,
+)
 from core.actors import Actor
 from core.permissions import Action, require
-from venues.models import Blockout, Event, InventoryProduct, Space
-from venues.services import apply_changes, require_after
+from venues.models import (
+    Blockout,
+    BookingForm,
+    CustomField,
+    Event,
+    InventoryProduct,
+    PaymentType,
+    Price,
+    Space,
+    SpaceLayout,
+)
+from venues.services import apply_changes, delete_managed, require_after
 
 BLOCKOUT_FIELDS = ("space", "starts_at", "ends_at", "reason", "note")
 EVENT_FIELDS = (
@@ -266,3 +283,217 @@ def _refuse_stock_below_held(product: InventoryProduct) -> None:
                 "the stock cannot be lower."
             }
         )
+
+
+# -- layouts --------------------------------------------------------------------------------
+
+LAYOUT_FIELDS = ("space", "name", "capacity", "setup_minutes", "setdown_minutes", "position")
+
+
+@transaction.atomic
+def layout_save(*, actor: Actor, layout: SpaceLayout, changes: Mapping[str, Any]) -> SpaceLayout:
+    """Create (an unsaved `layout` of its space) or change a space's layout (managers may).
+
+    Booked lines copied the layout's setup and setdown times, so changing those moves no
+    booking. A layout that lines use stays with its space, and its capacity never drops
+    below the places a booking holds with it from now on. The space is locked first, as
+    an approval checking the layout's capacity locks it.
+    """
+    if layout.pk is not None:
+        require(actor, Action.MANAGE, layout.space.venue.organization)
+        lock_resources(spaces=[layout.space])
+        used = SpaceBooking.objects.filter(layout=layout)
+        if "space" in changes and changes["space"].pk != layout.space_id and used.exists():
+            raise ValidationError({"space": "Bookings use this layout; it stays with its space."})
+    apply_changes(layout, changes, LAYOUT_FIELDS)
+    require(actor, Action.MANAGE, layout.space.venue.organization)
+    layout.full_clean()
+    if layout.pk is not None:
+        _refuse_layout_capacity_below_held(layout)
+    layout.save()
+    return layout
+
+
+def _refuse_layout_capacity_below_held(layout: SpaceLayout) -> None:
+    fullest = (
+        SpaceBooking.objects.filter(
+            layout=layout,
+            holds_capacity=True,
+            occupied_until__gt=timezone.now(),
+            places__gt=layout.capacity,
+        )
+        .select_related("booking", "space__venue")
+        .order_by("-places", "starts_at", "pk")
+        .first()
+    )
+    if fullest is not None:
+        when = span_text(fullest.starts_at, fullest.ends_at, layout.space.venue.tzinfo)
+        raise ValidationError(
+            {
+                "capacity": f"{fullest.booking.reference} holds {fullest.places} places with "
+                f"this layout {when}; the capacity cannot be lower."
+            }
+        )
+
+
+@transaction.atomic
+def layout_delete(*, actor: Actor, layout: SpaceLayout) -> None:
+    delete_managed(
+        actor=actor, row=layout, in_use="Booked lines use this layout; it cannot be deleted."
+    )
+
+
+# -- prices ---------------------------------------------------------------------------------
+
+PRICE_FIELDS = ("event", "product", "name", "amount_gross", "vat_rate", "position", "is_active")
+
+
+@transaction.atomic
+def price_save(*, actor: Actor, price: Price, changes: Mapping[str, Any]) -> Price:
+    """Create or change a named price of an event or a product (managers may).
+
+    Its organisation is its event's or product's. Booked lines copied the amount and VAT
+    they were sold at, so a new amount applies to new sales only; a price that lines use
+    stays with its event or product.
+    """
+    if price.pk is not None:
+        require(actor, Action.MANAGE, price.organization)
+        moved = any(
+            name in changes and getattr(changes[name], "pk", None) != getattr(price, f"{name}_id")
+            for name in ("event", "product")
+        )
+        if moved and _price_used(price):
+            raise ValidationError(
+                {"event": "Bookings use this price; it stays with its event or product."}
+            )
+    apply_changes(price, changes, PRICE_FIELDS)
+    parent = price.event or price.product
+    if parent is None:
+        raise ValidationError("A price belongs to an event or a product.")
+    price.organization = parent.organization
+    require(actor, Action.MANAGE, price.organization)
+    price.full_clean()
+    price.save()
+    return price
+
+
+def _price_used(price: Price) -> bool:
+    return price.event_bookings.exists() or price.inventory_bookings.exists()
+
+
+@transaction.atomic
+def price_delete(*, actor: Actor, price: Price) -> None:
+    delete_managed(
+        actor=actor,
+        row=price,
+        in_use="Booked lines use this price; deactivate it instead.",
+    )
+
+
+# -- payment types --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payment_type_delete(*, actor: Actor, payment_type: PaymentType) -> None:
+    """Delete a payment type no booking or payment names (bookings would lose theirs)."""
+    require(actor, Action.MANAGE, payment_type.organization)
+    if Booking.objects.filter(payment_type=payment_type).exists():
+        raise ValidationError("Bookings use this payment type; deactivate it instead.")
+    delete_managed(
+        actor=actor,
+        row=payment_type,
+        in_use="Payments use this payment type; deactivate it instead.",
+    )
+
+
+# -- custom fields of booking forms ---------------------------------------------------------
+
+CUSTOM_FIELD_FIELDS = (
+    "form",
+    "label",
+    "key",
+    "field_type",
+    "section",
+    "help_text",
+    "required",
+    "required_message",
+    "max_length",
+    "regex",
+    "regex_message",
+    "choices",
+    "default",
+    "position",
+)
+
+
+@transaction.atomic
+def custom_field_save(
+    *, actor: Actor, field: CustomField, changes: Mapping[str, Any]
+) -> CustomField:
+    """Create (an unsaved `field` of its form) or change a booking form's question.
+
+    Rules: a manager of the form's organisation; the key is free in the form; the options
+    of a choice field are texts, none blank, none twice. Bookings store answers by key, so
+    a key that bookings answered keeps its name (add a new question instead).
+    """
+    if field.pk is not None:
+        require(actor, Action.MANAGE, field.form.organization)
+        renamed = "key" in changes and changes["key"] != field.key
+        if renamed and _answered(field):
+            raise ValidationError(
+                {
+                    "key": f"Bookings hold answers under {field.key!r}; the key cannot change. "
+                    "Add a new question instead."
+                }
+            )
+    apply_changes(field, changes, CUSTOM_FIELD_FIELDS)
+    require(actor, Action.MANAGE, field.form.organization)
+    taken = CustomField.objects.filter(form_id=field.form_id, key=field.key).exclude(pk=field.pk)
+    if field.key and taken.exists():
+        raise ValidationError({"key": "Another question of this form has this key."})
+    _refuse_bad_choices(field)
+    field.full_clean()
+    field.save()
+    return field
+
+
+def _answered(field: CustomField) -> bool:
+    """Whether a booking of the field's form, or a change asked for one, answers it."""
+    bookings = Booking.objects.filter(booking_form_id=field.form_id)
+    return (
+        bookings.filter(answers__has_key=field.key).exists()
+        or ChangeRequest.objects.filter(
+            booking__in=bookings, changes__answers__has_key=field.key
+        ).exists()
+    )
+
+
+def _refuse_bad_choices(field: CustomField) -> None:
+    choices = field.choices
+    if field.field_type in CustomField.CHOICE_TYPES and choices in ([], "", None):
+        raise ValidationError({"choices": "A choice question needs its options."})
+    if not isinstance(choices, list):
+        return  # the model's check names the shape
+    texts = [choice.strip() for choice in choices if isinstance(choice, str)]
+    if "" in texts:
+        raise ValidationError({"choices": "An option is blank."})
+    twice = sorted({text for text in texts if texts.count(text) > 1})
+    if twice:
+        raise ValidationError({"choices": f"Options given twice: {', '.join(twice)}."})
+
+
+@transaction.atomic
+def custom_field_delete(*, actor: Actor, field: CustomField) -> None:
+    """Delete a question; answers already given stay in their bookings' data."""
+    require(actor, Action.MANAGE, field.form.organization)
+    field.delete()
+
+
+@transaction.atomic
+def booking_form_delete(*, actor: Actor, form: BookingForm) -> None:
+    """Delete a form no booking came through: its bookings keep their questions and their
+    cancellation deadline from it."""
+    require(actor, Action.MANAGE, form.organization)
+    if Booking.objects.filter(booking_form=form).exists():
+        raise ValidationError("Bookings came through this form; deactivate it instead.")
+    form.delete()

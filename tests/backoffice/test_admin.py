@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backoffice.admin.catalogue import PriceInline
 from bookings.models import (
     Booking,
     ChangeRequest,
@@ -25,7 +24,7 @@ from bookings.models import (
     SpaceBooking,
 )
 from tests import factories
-from tests.backoffice.pages import admin_url, staff_member_of
+from tests.backoffice.pages import admin_url, form_data, staff_member_of, with_new_row
 from tests.test_hardening import inline_code_in
 from venues.models import (
     Blockout,
@@ -210,24 +209,18 @@ def test_log_entries_cannot_be_deleted_in_the_admin(admin_client):
     assert LogEntry.objects.filter(pk=entry.pk).exists()
 
 
-def test_prices_added_inline_take_the_organisation_of_their_event(rf, admin_user):
+def test_prices_added_inline_take_the_organisation_of_their_event(admin_client):
     event = factories.EventFactory()
-    request = rf.get("/")
-    request.user = admin_user
-    formset_class = PriceInline(Event, admin.site).get_formset(request, event)
-    data = {
-        "prices-TOTAL_FORMS": "1",
-        "prices-INITIAL_FORMS": "0",
-        "prices-0-name": "Member",
-        "prices-0-amount_gross": "12.50",
-        "prices-0-position": "0",
-        "prices-0-is_active": "on",
-    }
-    formset = formset_class(data, instance=event)
+    url = admin_url(Event, "change", event.pk)
+    data = with_new_row(
+        form_data(admin_client.get(url)),
+        "prices",
+        {"name": "Member", "amount_gross": "12.50", "position": "0", "is_active": "on"},
+    )
 
-    assert formset.is_valid(), formset.errors
-    (price,) = formset.save()
-    assert price.organization == event.organization
+    assert admin_client.post(url, data).status_code == 302
+    price = event.prices.get(name="Member")
+    assert price.organization == event.organization  # price_save's, as the form has none
     assert price.amount_gross == Decimal("12.50")
 
 
