@@ -140,6 +140,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # then compilemessages) and sets LANGUAGE_CODE.
 LANGUAGE_CODE = "en"
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

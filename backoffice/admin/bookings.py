@@ -165,23 +165,31 @@ class PaymentInline(CompactInline):
         return local_time(payment.paid_at, payment.booking.venue.tzinfo)
 
 
-class LogEntryInline(ReadOnlyTabularInline):
+class LogEntryInline(CompactInline):
+    """The booking's timeline: every change, who made it, and what the customer was told."""
+
     model = LogEntry
     organization_path = "booking__organization"
     select_related = ("booking", "user", "api_key")
-    fields = ("created_at", "action", "from_status", "to_status", "actor", "comment", "message")
+    fields = ("created_at", "action", "statuses", "actor", "comment", "message")
+    verbose_name_plural = "Timeline"
+
+    @admin.display(description="Status")
+    def statuses(self, entry: LogEntry) -> str:
+        if entry.from_status == entry.to_status or not entry.to_status:
+            return entry.get_to_status_display() or "–"
+        return f"{entry.get_from_status_display() or '–'} → {entry.get_to_status_display()}"
 
     @admin.display(description="Actor")
     def actor(self, entry: LogEntry) -> str:
         return entry.actor_display
 
 
-class ChangeRequestInline(ReadOnlyTabularInline):
+class ChangeRequestInline(CompactInline):
     model = ChangeRequest
     organization_path = "booking__organization"
     select_related = ("booking",)
     fields = ("created_at", "is_cancellation", "status", "submitted_by_kind", "decided_at")
-    show_change_link = True
 
 
 class BookingDetailsForm(ServiceForm):

@@ -5,6 +5,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -166,6 +167,14 @@ class ScopedAdmin(VenueTimeZone, OrganizationScopedAdmin, admin.ModelAdmin):
     """A ModelAdmin limited to the user's organisations, its times in the venue's zone."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            # Deleting the customer (or space, or form) from another object's page is a
+            # slip waiting to happen; it is deleted from its own page.
+            formfield.widget.can_delete_related = False
+        return formfield
 
 
 # -- organisations and access -------------------------------------------------------------
