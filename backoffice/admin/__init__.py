@@ -3,4 +3,4 @@
 Django's admin autodiscovery imports this package; each module registers its models.
 """
 
-from backoffice.admin import bookings, catalogue  # noqa: F401
+from backoffice.admin import bookings, catalogue, change_requests  # noqa: F401
