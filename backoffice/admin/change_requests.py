@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 
 from backoffice.admin.bookings import ReadOnlyAdmin
 from backoffice.admin.catalogue import related_only
-from backoffice.admin.local_times import local_day_filter
+from backoffice.admin.local_times import local_day_filter, local_time
 from backoffice.admin.readable import comparison_html
 from bookings import selectors, services
 from bookings.changes import comparison, what_is_asked
@@ -110,7 +110,7 @@ class ChangeRequestAdmin(ReadOnlyAdmin):
         "customer",
         "asked",
         "status",
-        "created_at",
+        "asked_at",
         "decided_at",
     )
     list_display_links = ("reference", "asked")
@@ -146,6 +146,12 @@ class ChangeRequestAdmin(ReadOnlyAdmin):
     def get_object(self, request, object_id, from_field=None):
         """The request (scoped, as the admin finds it) read through the selectors: the spaces
         and layouts it names, and its booking with lines, questions and log."""
+        read = request.__dict__.setdefault("_venuedesk_change_requests", {})
+        if object_id not in read:  # a page asks several times: read once per request
+            read[object_id] = self.read_through_selectors(request, object_id, from_field)
+        return read[object_id]
+
+    def read_through_selectors(self, request, object_id, from_field=None):
         found = super().get_object(request, object_id, from_field)
         if found is None:
             return None
@@ -169,6 +175,10 @@ class ChangeRequestAdmin(ReadOnlyAdmin):
     @admin.display(description="Asked for")
     def asked(self, change_request: ChangeRequest) -> str:
         return what_is_asked(change_request).capitalize()
+
+    @admin.display(description="Asked at", ordering="created_at")
+    def asked_at(self, change_request: ChangeRequest) -> str:
+        return local_time(change_request.created_at, change_request.booking.venue.tzinfo)
 
     @admin.display(description="Current and requested")
     def side_by_side(self, change_request: ChangeRequest):

@@ -99,7 +99,8 @@ def test_the_list_says_what_is_asked_in_words(approver, world):
     assert booking.reference in content
     assert "New time, answers" in content
     assert str(booking.customer) in content
-    assert "CET" in content  # asked at, in the venue's time with its zone
+    assert "Asked at" in content
+    assert "CET" in content  # in the venue's time, its zone named
 
 
 def test_approving_through_the_page_applies_logs_and_tells_the_customer(approver, world):
