@@ -100,6 +100,19 @@ def stale_words(booking: Booking) -> str:
     )
 
 
+def decided_words(change_request: ChangeRequest) -> str:
+    """ "this request was denied by Pau on 2030-03-04 14:02 (Europe/Madrid)"."""
+    words = f"this request was {change_request.get_status_display().lower()}"
+    decider = change_request.decided_by
+    if decider is not None:
+        words += f" by {decider.get_full_name() or decider.get_username()}"
+    if change_request.decided_at is not None:
+        zone = change_request.booking.venue.tzinfo
+        when = timezone.localtime(change_request.decided_at, zone)
+        words += f" on {when:%Y-%m-%d %H:%M} ({zone.key})"
+    return words + "; it can no longer be decided."
+
+
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(ReadOnlyAdmin):
     organization_path = "booking__organization"
@@ -265,12 +278,7 @@ class ChangeRequestAdmin(ReadOnlyAdmin):
         booking = change_request.booking
         back = HttpResponseRedirect(self.change_url(change_request))
         if change_request.status != ChangeRequest.Status.PENDING:
-            self.message_user(
-                request,
-                f"Nothing was done: this request is {change_request.get_status_display().lower()}"
-                " already.",
-                messages.ERROR,
-            )
+            self.refused(request, decided_words(change_request))
             return back
         asks_event_procedure = (
             decision == "approve" and change_request.is_cancellation and booking.event_id

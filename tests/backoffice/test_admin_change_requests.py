@@ -152,7 +152,7 @@ def test_a_request_decided_meanwhile_is_refused_and_nothing_changes(approver, wo
     response = approver.post(url, decision_data(page), follow=True)
     assert response.status_code == 200
     assert "Nothing was done" in " ".join(messages_of(response))
-    assert "denied" in " ".join(messages_of(response))
+    assert "was denied by manager on" in " ".join(messages_of(response))
     change_request.refresh_from_db()
     assert change_request.status == ChangeRequest.Status.DENIED
     assert booking.space_bookings.get().ends_at == at("2030-03-04 12:00")
