@@ -280,14 +280,14 @@ class ChangeRequestAdmin(ReadOnlyAdmin):
         if change_request.status != ChangeRequest.Status.PENDING:
             self.refused(request, decided_words(change_request))
             return back
-        asks_event_procedure = (
+        asks_event_procedure = bool(
             decision == "approve" and change_request.is_cancellation and booking.event_id
         )
         kind = "cancellation request" if change_request.is_cancellation else "change request"
         zone = booking.venue.tzinfo
         with timezone.override(zone):
             if request.method == "POST":
-                form = DecisionForm(request.POST, asks_event_procedure=bool(asks_event_procedure))
+                form = DecisionForm(request.POST, asks_event_procedure=asks_event_procedure)
                 if form.is_valid():
                     return self.decided(request, change_request, decision, form)
             else:
@@ -297,7 +297,7 @@ class ChangeRequestAdmin(ReadOnlyAdmin):
                         "send_sms": booking.notify_sms,
                         "updated_at": booking.updated_at.isoformat(),
                     },
-                    asks_event_procedure=bool(asks_event_procedure),
+                    asks_event_procedure=asks_event_procedure,
                 )
             context = {
                 **self.admin_site.each_context(request),
