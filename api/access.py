@@ -16,6 +16,7 @@ from core.actors import Actor
 from core.permissions import Action, may
 from venues.models import Organization, OrganizationAPIKey
 from venues.selectors import organization_list
+from venues.services import api_key_used
 
 API_KEY_HEADER = "HTTP_X_API_KEY"
 
@@ -33,6 +34,7 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Unknown API key.") from None
         if api_key.revoked or api_key.has_expired:
             raise exceptions.AuthenticationFailed("This API key is revoked or expired.")
+        api_key_used(api_key)
         return AnonymousUser(), api_key
 
     def authenticate_header(self, request) -> str:

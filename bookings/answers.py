@@ -263,3 +263,31 @@ def clean_answers(form: BookingForm, answers: dict, *, partial: bool = False) ->
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+# -- showing answers ----------------------------------------------------------------------------
+
+
+def answer_text(answer) -> str:
+    """An answer as a person reads it: "Yes"/"No", a list joined by commas, "—" for none."""
+    if answer is None or answer == "":
+        return "—"
+    if isinstance(answer, bool):
+        return str(_("Yes") if answer else _("No"))
+    if isinstance(answer, list):
+        return ", ".join(map(str, answer))
+    return str(answer)
+
+
+def answers_with_labels(booking) -> list[tuple[str, str]]:
+    """A booking's answers under their questions' labels, in the form's order (answers to
+    questions since removed under their key). The form's fields are read through
+    `booking.booking_form.custom_fields.all()`: prefetch them for a list."""
+    answers = dict(booking.answers or {})
+    shown = []
+    if booking.booking_form is not None:
+        for question in booking.booking_form.custom_fields.all():
+            if question.key in answers:
+                shown.append((question.label, answer_text(answers.pop(question.key))))
+    shown += [(key, answer_text(value)) for key, value in answers.items()]
+    return shown

@@ -134,6 +134,10 @@ class OrganizationAPIKey(AbstractAPIKey):
     scopes = models.JSONField(
         default=list, help_text='Any of "read", "write", "approve", e.g. ["read", "write"].'
     )
+    # Set by the API's authentication at most once a minute per key (venues.services).
+    last_used_at = models.DateTimeField(
+        "last used", null=True, blank=True, editable=False, help_text="To the minute."
+    )
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"

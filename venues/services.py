@@ -10,16 +10,26 @@ inputs.
 """
 
 from collections.abc import Collection, Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
+from django.utils import timezone
 
 from core.actors import Actor
 from core.errors import ErrorCode, InUse
 from core.permissions import Action, require
-from venues.models import BookingForm, Discount, OpeningHours, PaymentType, VatRate, Venue
+from venues.models import (
+    BookingForm,
+    Discount,
+    OpeningHours,
+    OrganizationAPIKey,
+    PaymentType,
+    VatRate,
+    Venue,
+)
 
 VENUE_FIELDS = (  # in the order the API shows them
     "name",
@@ -250,3 +260,49 @@ def _refuse_offers_elsewhere(form: BookingForm, spaces=None, products=None) -> N
     )
     if elsewhere:
         raise ValidationError({"products": f"Kept at another venue: {', '.join(elsewhere)}."})
+
+
+# -- API keys -------------------------------------------------------------------------------
+
+# How stale a key's `last_used_at` may get: the API writes it at most this often.
+KEY_USE_RESOLUTION = timedelta(minutes=1)
+
+
+@transaction.atomic
+def api_key_create(*, actor: Actor, api_key: OrganizationAPIKey) -> str:
+    """Make the unsaved `api_key` (its organisation, name, scopes and expiry set); answer
+    its secret, which is never stored (only its hash) and so can be shown only this once.
+    Rules: a manager of the organisation; scopes drawn from read / write / approve, at
+    least one (kept sorted, once each)."""
+    require(actor, Action.MANAGE, api_key.organization)
+    if not api_key.scopes:
+        raise ValidationError({"scopes": "Choose at least one scope."})
+    api_key.scopes = sorted(set(api_key.scopes))
+    secret = OrganizationAPIKey.objects.assign_key(api_key)
+    api_key.full_clean()
+    api_key.save()
+    return secret
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: Actor, api_key: OrganizationAPIKey) -> bool:
+    """Revoke a key for good: the API refuses it from the next request on. Rules: a manager
+    of its organisation. False when it was revoked already (nothing changes)."""
+    require(actor, Action.MANAGE, api_key.organization)
+    revoked = OrganizationAPIKey.objects.filter(pk=api_key.pk, revoked=False).update(revoked=True)
+    api_key.revoked = True
+    return revoked == 1
+
+
+def api_key_used(api_key: OrganizationAPIKey) -> None:
+    """Note that the API accepted `api_key` now, to the minute: no query at all while the
+    loaded `last_used_at` is recent, and a conditional UPDATE otherwise, so that requests
+    racing each other write it once."""
+    now = timezone.now()
+    since = now - KEY_USE_RESOLUTION
+    if api_key.last_used_at is not None and api_key.last_used_at >= since:
+        return
+    OrganizationAPIKey.objects.filter(pk=api_key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=since)
+    ).update(last_used_at=now)
+    api_key.last_used_at = now

@@ -1,4 +1,4 @@
-"""Admin of bookings, their lines, payments, log, change requests and outbox."""
+"""Admin of bookings, their lines, payments, log and outbox (change requests have their own)."""
 
 from datetime import datetime
 
@@ -15,6 +15,7 @@ from backoffice.admin.booking_lines import BookingLinePages, local_span, stale_t
 from backoffice.admin.booking_moves import BookingMoves
 from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
 from backoffice.admin.local_times import local_day_filter, local_time
+from backoffice.admin.readable import answers_html
 from backoffice.admin.through_services import ServiceForm, ThroughServices
 from bookings.models import (
     Booking,
@@ -272,7 +273,7 @@ class BookingAdmin(BookingMoves, BookingLinePages, ThroughServices, ScopedAdmin)
     # The manage token hash is deliberately in no fieldset: it never leaves the database.
     fieldsets = (
         (None, {"fields": ("reference", "status", "organization", "venue", "customer", "title")}),
-        ("Request", {"fields": ("source", "booking_form", "request_note", "answers")}),
+        ("Request", {"fields": ("source", "booking_form", "request_note", "answers_shown")}),
         (
             "Contact",
             {
@@ -319,7 +320,7 @@ class BookingAdmin(BookingMoves, BookingLinePages, ThroughServices, ScopedAdmin)
         "source",
         "booking_form",
         "request_note",
-        "answers",
+        "answers_shown",
         "event",
         "total_net",
         "total_vat",
@@ -462,6 +463,10 @@ class BookingAdmin(BookingMoves, BookingLinePages, ThroughServices, ScopedAdmin)
             booking.get_status_display(),
         )
 
+    @admin.display(description="Answers")
+    def answers_shown(self, booking: Booking):
+        return answers_html(booking)
+
 
 # -- booking lines --------------------------------------------------------------------------
 
@@ -510,7 +515,7 @@ class InventoryBookingAdmin(BookingLineAdmin):
     search_fields = ("booking__reference", "product__name")
 
 
-# -- money, history, change requests, outbox ------------------------------------------------
+# -- money, history, outbox -------------------------------------------------------------------
 
 
 @admin.register(Payment)
@@ -543,33 +548,6 @@ class LogEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="Actor")
     def actor(self, entry: LogEntry) -> str:
         return entry.actor_display
-
-
-@admin.register(ChangeRequest)
-class ChangeRequestAdmin(ReadOnlyAdmin):
-    organization_path = "booking__organization"
-    venue_path = "booking__venue"
-    list_display = ("__str__", "booking", "status", "is_cancellation", "created_at", "decided_at")
-    list_filter = (
-        local_day_filter("created_at", "booking__venue", "asked (the venue's day)"),
-        "status",
-        "is_cancellation",
-        "submitted_by_kind",
-        related_only("booking__venue"),
-    )
-    list_select_related = ("booking__venue",)
-    search_fields = ("booking__reference", "request_note")
-    # Decided by the services (approve / deny); shown with the fields no form offers.
-    readonly_fields = (
-        "status",
-        "event_procedure",
-        "decided_by",
-        "decided_at",
-        "decision_comment",
-        "decision_message",
-        "created_at",
-        "updated_at",
-    )
 
 
 @admin.register(Notification)

@@ -1,7 +1,5 @@
 """Admin of the catalogue, and the organisation scoping every Venuedesk admin uses."""
 
-from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
-from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
@@ -11,8 +9,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Max
 from django.utils import timezone
-from rest_framework_api_key.admin import APIKeyModelAdmin
-from rest_framework_api_key.models import APIKey
 
 from backoffice.admin.local_times import VenueTimeZone, local_day_filter
 from backoffice.admin.through_services import InlineThroughServices, ThroughServices
@@ -29,8 +25,6 @@ from venues.models import (
     InventoryProduct,
     Membership,
     OpeningHours,
-    Organization,
-    OrganizationAPIKey,
     PaymentType,
     Price,
     Space,
@@ -175,93 +169,6 @@ class ScopedAdmin(VenueTimeZone, OrganizationScopedAdmin, admin.ModelAdmin):
             # slip waiting to happen; it is deleted from its own page.
             formfield.widget.can_delete_related = False
         return formfield
-
-
-# -- organisations and access -------------------------------------------------------------
-
-
-@admin.register(Organization)
-class OrganizationAdmin(ScopedAdmin):
-    organization_path = "pk"
-
-    # Managers run their organisation; only superusers open or close one.
-    def has_add_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    list_display = ("name", "slug", "email", "currency", "created_at")
-    search_fields = ("name", "slug", "email")
-    prepopulated_fields = {"slug": ("name",)}
-
-
-@admin.register(Membership)
-class MembershipAdmin(ScopedAdmin):
-    organization_path = "organization"
-    list_display = ("user", "organization", "role", "created_at")
-    list_filter = ("role", related_only("organization"))
-    list_select_related = ("user", "organization")
-    search_fields = ("user__username", "user__email", "organization__name")
-
-
-# The library's plain APIKey admin would list every organisation's keys.
-admin.site.unregister(APIKey)
-
-
-@admin.register(OrganizationAPIKey)
-class OrganizationAPIKeyAdmin(VenueTimeZone, OrganizationScopedAdmin, APIKeyModelAdmin):
-    """Keys are shown by prefix; the key itself is shown once, when it is created."""
-
-    organization_path = "organization"
-    list_display = ("prefix", "name", "organization", "scopes", *APIKeyModelAdmin.list_display[2:])
-    list_filter = ("revoked", related_only("organization"), "created")
-    list_select_related = ("organization",)
-    search_fields = ("name", "prefix", "organization__name")
-    actions = ("revoke",)
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = super().get_readonly_fields(request, obj)
-        # A key never moves to another organisation.
-        return readonly if obj is None else (*readonly, "organization")
-
-    @admin.action(description="Revoke selected API keys", permissions=["change"])
-    def revoke(self, request, queryset):
-        count = queryset.filter(revoked=False).update(revoked=True)
-        self.message_user(request, f"{count} API key(s) revoked.", messages.SUCCESS)
-
-
-class SuperuserOnlyAdmin:
-    """For superusers only, whatever Django permissions or roles a staff user holds."""
-
-    @staticmethod
-    def is_superuser(request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_module_permission(self, request) -> bool:
-        return self.is_superuser(request)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.is_superuser(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self.is_superuser(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self.is_superuser(request)
-
-
-# django-axes' login records (failed attempts, lockouts, logins) span every organisation:
-# only superusers see them, and clear a lockout by deleting its access attempt.
-for model, library_admin in (
-    (AccessAttempt, AccessAttemptAdmin),
-    (AccessLog, AccessLogAdmin),
-    (AccessFailureLog, AccessFailureLogAdmin),
-):
-    admin.site.unregister(model)
-    admin.site.register(
-        model, type(library_admin.__name__, (SuperuserOnlyAdmin, library_admin), {})
-    )
 
 
 # -- venues and spaces ----------------------------------------------------------------------

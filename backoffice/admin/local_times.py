@@ -131,10 +131,8 @@ class VenueTimeZone:
         extra_context = {**(extra_context or {}), "venue_zone": zone.key}
         with timezone.override(zone):
             response = super().changeform_view(request, object_id, form_url, extra_context)
-            # A TemplateResponse renders after the view returns: render it in the zone.
-            if hasattr(response, "render"):
-                response.render()
-            return response
+            # A TemplateResponse renders after the view returns: render it in the zone too.
+            return response.render() if hasattr(response, "render") else response
 
     def get_list_display(self, request):
         zone = self.zone_of_user(request)

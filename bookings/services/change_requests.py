@@ -38,6 +38,7 @@ from bookings.services.common import (
     Lines,
     Notice,
     check_fit,
+    check_fresh,
     follow_with_event,
     lock_booking,
     notify_customer,
@@ -489,16 +490,19 @@ def change_request_approve(
     *,
     actor: Actor,
     change_request: ChangeRequest | int,
+    client_updated_at: datetime | None = None,
     event_procedure: str = EventProcedure.CANCEL,
     notice: Notice = Notice(),
 ) -> ChangeRequest:
     """Apply a pending request to its booking under the locks, or cancel it for a
     cancellation request (`event_procedure` for its Event). The request is checked again
-    in full; a conflict, an invalid change or a booking that is no longer open leaves
-    both as they were. Notifies the customer."""
+    in full; a conflict, an invalid change, a booking that is no longer open or that
+    changed after `client_updated_at` (the version the decider saw beside the request)
+    leaves both as they were. Notifies the customer."""
     change_request, booking = _lock_request(change_request)
     require(actor, Action.APPROVE, booking.organization)
     _require_undecided(change_request.approve, booking)
+    check_fresh(booking, client_updated_at)
     if booking.status not in OPEN_STATUSES:
         raise BookingClosed(booking.status)
     if change_request.is_cancellation:
@@ -528,12 +532,15 @@ def change_request_deny(
     *,
     actor: Actor,
     change_request: ChangeRequest | int,
+    client_updated_at: datetime | None = None,
     notice: Notice = Notice(),
 ) -> ChangeRequest:
-    """Refuse a pending request; the booking stays as it was. Notifies the customer."""
+    """Refuse a pending request; the booking stays as it was. Refused, with nothing
+    changed, when the booking changed after `client_updated_at`. Notifies the customer."""
     change_request, booking = _lock_request(change_request)
     require(actor, Action.APPROVE, booking.organization)
     _require_undecided(change_request.deny, booking)
+    check_fresh(booking, client_updated_at)
     change_request.deny()
     _record_decision(
         change_request,

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm import can_proceed
 
 from bookings import pricing, selectors, services
+from bookings.answers import answers_with_labels
 from bookings.models import Booking, BookingStatus, ChangeRequest, EventProcedure, LogEntry
 from core.actors import ActorKind
 from core.errors import (
@@ -250,29 +251,6 @@ def timeline(booking: Booking) -> list[dict]:
             }
         )
     return items
-
-
-def answers_with_labels(booking: Booking) -> list[tuple[str, str]]:
-    """The custom answers under their questions' labels, in the form's order (answers to
-    questions since removed under their key)."""
-    answers = dict(booking.answers or {})
-    shown = []
-    if booking.booking_form is not None:
-        for question in booking.booking_form.custom_fields.all():
-            if question.key in answers:
-                shown.append((question.label, answer_text(answers.pop(question.key))))
-    shown += [(key, answer_text(value)) for key, value in answers.items()]
-    return shown
-
-
-def answer_text(answer) -> str:
-    if answer is None or answer == "":
-        return "—"
-    if isinstance(answer, bool):
-        return _("Yes") if answer else _("No")
-    if isinstance(answer, list):
-        return ", ".join(map(str, answer))
-    return str(answer)
 
 
 def payment_types_of(request, booking: Booking):

@@ -2,8 +2,6 @@
 by side, the differences marked in words as well as colour, the conflicts of the slot it
 asks for, and the decision (approve or deny, with a message and the flags)."""
 
-from datetime import datetime
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,11 +13,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings import selectors, services
+from bookings.changes import comparison
 from bookings.models import Booking, ChangeRequest, EventProcedure
 from core.errors import BookingError
 from core.permissions import Action, may
-from core.templatetags.venue_time import span
-from staff.views.booking import answer_text, conflict_words
+from staff.views.booking import conflict_words
 from staff.views.common import staff_page
 
 
@@ -69,78 +67,6 @@ def found(request, request_id: int) -> tuple[ChangeRequest, Booking]:
     except (ChangeRequest.DoesNotExist, Booking.DoesNotExist):
         raise Http404 from None
     return change_request, booking
-
-
-def comparison(booking: Booking, change_request: ChangeRequest) -> list[dict]:
-    """Rows of (what, current, requested, changed), in the venue's time."""
-    venue, changes, rows = booking.venue, change_request.changes, []
-
-    def row(what, current, requested):
-        current, requested = str(current), str(requested)
-        rows.append(
-            {
-                "what": what,
-                "current": current,
-                "requested": requested,
-                "changed": current != requested,
-            }
-        )
-
-    if change_request.is_cancellation:
-        row(_("Booking"), booking.get_status_display(), _("Canceled"))
-        return rows
-    lines = {line.pk: line for line in booking.space_bookings.all()}
-    for number, asked in enumerate(changes.get("space_lines", []), 1):
-        line = lines.get(asked["id"])
-        if line is None:
-            continue
-        prefix = _("Line %(n)d") % {"n": number} if len(lines) > 1 else ""
-
-        def named(words, prefix=prefix):
-            return f"{prefix} · {words}" if prefix else words
-
-        start = (
-            datetime.fromisoformat(asked["starts_at"]) if "starts_at" in asked else line.starts_at
-        )
-        end = datetime.fromisoformat(asked["ends_at"]) if "ends_at" in asked else line.ends_at
-        row(named(_("Time")), span(line.starts_at, line.ends_at, venue), span(start, end, venue))
-        space = change_request.spaces_by_id.get(asked.get("space_id"), line.space)
-        row(named(_("Space")), line.space.name, space.name)
-        if "layout_id" in asked:
-            layout = change_request.layouts_by_id.get(asked["layout_id"])
-            row(
-                named(_("Layout")),
-                line.layout.name if line.layout else "—",
-                layout.name if layout else "—",
-            )
-        row(named(_("People")), line.places, asked.get("places", line.places))
-        for key, words in (
-            ("name", _("Name or signage")),
-            ("expected_attendees", _("Expected attendees")),
-            ("guaranteed_attendees", _("Guaranteed attendees")),
-        ):
-            if key in asked:
-                current = getattr(line, key)
-                row(
-                    named(words),
-                    "—" if current in (None, "") else current,
-                    "—" if asked[key] in (None, "") else asked[key],
-                )
-    contact_words = {
-        "contact_name": _("Contact name"),
-        "contact_email": _("Contact e-mail"),
-        "contact_phone": _("Contact phone"),
-    }
-    for key, value in changes.get("contact", {}).items():
-        row(contact_words[key], getattr(booking, key) or "—", value or "—")
-    labels = (
-        {q.key: q.label for q in booking.booking_form.custom_fields.all()}
-        if booking.booking_form
-        else {}
-    )
-    for key, value in changes.get("answers", {}).items():
-        row(labels.get(key, key), answer_text(booking.answers.get(key)), answer_text(value))
-    return rows
 
 
 @require_GET

@@ -151,7 +151,7 @@ def test_api_keys_are_created_hashed_and_revoked_in_bulk(admin_client):
 
     response = admin_client.post(
         admin_url(OrganizationAPIKey, "add"),
-        {"name": "Door app", "organization": organization.pk, "scopes": '["read"]'},
+        {"name": "Door app", "organization": organization.pk, "scopes": ["read"]},
     )
     assert response.status_code == 302
     key = OrganizationAPIKey.objects.get(name="Door app")

@@ -318,6 +318,7 @@ def queries_for(api, path: str) -> int:
 
 
 def test_the_list_runs_the_same_number_of_queries_for_1_10_and_50_bookings(world, api):
+    api.get(url("bookings"))  # the key's first use is written now, outside the counts
     counts = []
     made = 0
     for total in (1, 10, 50):

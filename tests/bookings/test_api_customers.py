@@ -162,6 +162,7 @@ def test_the_list_runs_as_many_queries_for_five_customers_as_for_one(world, api)
             assert api.get(url("customers")).status_code == 200
         return len(captured.captured_queries)
 
+    api.get(url("customers"))  # the key's first use is written now, outside the counts
     one = queries()
     f.CustomerFactory.create_batch(4, organization=world.organization)
     assert api.get(url("customers")).json()["count"] == 5

@@ -7,7 +7,7 @@ from bookings import services
 from bookings.models import ChangeRequest
 from bookings.services import SpaceLineIn
 from core.actors import Actor
-from core.errors import BookingConflict, ChangeRequestClosed, PermissionDenied
+from core.errors import BookingConflict, ChangeRequestClosed, PermissionDenied, StaleBooking
 from tests.bookings.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +144,29 @@ def test_a_denied_request_leaves_the_booking_as_it_was(world):
     said = r"was denied by approver on \d{4}-\d\d-\d\d \d\d:\d\d \(Europe/Madrid\)"
     with pytest.raises(ChangeRequestClosed, match=said):
         services.change_request_approve(actor=world.actors["approver"], change_request=request)
+
+
+@pytest.mark.parametrize("decide", [services.change_request_approve, services.change_request_deny])
+def test_deciding_beside_an_older_version_of_the_booking_changes_nothing(world, decide):
+    booking, customer = public(world, approve=True)
+    request = services.change_request_submit(
+        actor=customer, booking=booking, changes=later(booking, places=9)
+    )
+    seen = booking.updated_at
+    services.booking_update(
+        actor=world.actors["manager"], booking=booking, changes={"title": "Renamed"}
+    )
+    with pytest.raises(StaleBooking):
+        decide(actor=world.actors["approver"], change_request=request, client_updated_at=seen)
+    request.refresh_from_db()
+    assert request.status == "pending"
+    assert booking.space_bookings.get().places == 8
+    booking.refresh_from_db()
+    decide(
+        actor=world.actors["approver"], change_request=request, client_updated_at=booking.updated_at
+    )
+    request.refresh_from_db()
+    assert request.status != "pending"
 
 
 def test_the_customer_may_withdraw_their_request(world):

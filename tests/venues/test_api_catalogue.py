@@ -128,6 +128,7 @@ def test_the_spaces_list_runs_as_many_queries_for_five_spaces_as_for_one(world, 
 
     world.zone.delete()
     f.SpaceLayoutFactory(space=world.room)
+    reader.get(url("spaces"))  # the key's first use is written now, outside the counts
     one = queries()
     for _ in range(4):
         f.SpaceLayoutFactory(space=f.SpaceFactory(venue=world.venue))
