@@ -21,11 +21,11 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 
 from backoffice.admin.local_times import ZonedSplitDateTime
-from bookings.models import Booking, EventBooking, InventoryBooking, LogEntry, SpaceBooking
+from backoffice.admin.refusals import SeenField, conflict_list, last_change_words
+from bookings.models import Booking, EventBooking, InventoryBooking, SpaceBooking
 from bookings.services import (
     EventLineIn,
     ProductLineIn,
@@ -86,37 +86,10 @@ def local_span(starts_at: datetime, ends_at: datetime, zone) -> str:
 
 def stale_text(booking: Booking) -> str:
     """Who changed the booking last, and when in the venue's zone, for a refused stale form."""
-    zone = booking.venue.tzinfo
-    entry = (
-        LogEntry.objects.filter(booking_id=booking.pk)
-        .select_related("user", "api_key")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if entry is None:
-        changed_at = Booking.objects.values_list("updated_at", flat=True).get(pk=booking.pk)
-    moment = timezone.localtime(entry.created_at if entry else changed_at, zone)
-    when = f"{formats.date_format(moment, 'D j M Y')} {moment:%H:%M} ({zone.key})"
-    what = (
-        f"{entry.get_action_display()} by {entry.actor_display} on {when}"
-        if entry
-        else f"on {when}"
-    )
     return (
-        f"The booking was changed after you opened this page ({what}). "
+        f"The booking was changed after you opened this page. {last_change_words(booking)} "
         "Reload the booking and try again."
     )
-
-
-def conflict_text(error: BookingConflict) -> list[str]:
-    """Each conflict in words, with the booking in the way named."""
-    texts = []
-    for conflict in error.conflicts:
-        text = conflict.message
-        if conflict.other_booking and conflict.other_booking not in text:
-            text += f" (held by {conflict.other_booking})"
-        texts.append(text)
-    return texts
 
 
 # -- forms ----------------------------------------------------------------------------------
@@ -127,15 +100,7 @@ class SeenMixin:
     change to a booking changed since (stale page, or the same form sent twice)."""
 
     def add_seen(self, booking: Booking) -> None:
-        self.fields["updated_at"] = forms.CharField(
-            widget=forms.HiddenInput, initial=booking.updated_at.isoformat()
-        )
-
-    def clean_updated_at(self) -> datetime:
-        seen = parse_datetime(self.cleaned_data["updated_at"])
-        if seen is None or seen.tzinfo is None:
-            raise ValidationError("Reload the booking and try again.")
-        return seen
+        self.fields["updated_at"] = SeenField(initial=booking.updated_at.isoformat())
 
     def add_refusal(self, error: Exception, booking: Booking) -> None:
         """The service's refusal on the fields it names ("line.starts_at",
@@ -143,7 +108,7 @@ class SeenMixin:
         if isinstance(error, StaleBooking):
             self.add_error(None, stale_text(booking))
         elif isinstance(error, BookingConflict):
-            for text in conflict_text(error):
+            for text in conflict_list(error):
                 self.add_error(None, f"It does not fit: {text}")
         elif isinstance(error, ValidationError) and hasattr(error, "error_dict"):
             for key, field_errors in error.error_dict.items():

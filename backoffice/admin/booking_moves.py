@@ -10,8 +10,6 @@ services booking by booking, each in its own transaction, and report each bookin
 """
 
 import csv
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,9 +19,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from backoffice.admin.refusals import (
+    SeenField,
+    conflict_words,
+    last_change_words,
+    moment_words,
+)
 from bookings import selectors, services
 from bookings.models import Booking, BookingStatus, EventProcedure
 from bookings.moves import MOVES_BY_NAME, Move, booking_move_list
@@ -36,7 +40,6 @@ from core.errors import (
     TransitionNotAllowed,
 )
 from core.permissions import Action
-from venues.models import Organization
 
 # -- what each move asks for --------------------------------------------------------------
 
@@ -44,7 +47,7 @@ from venues.models import Organization
 class MoveForm(forms.Form):
     """Every move: the booking's `updated_at` as the page showed it, and a logged comment."""
 
-    updated_at = forms.CharField(widget=forms.HiddenInput)
+    updated_at = SeenField()
     comment = forms.CharField(
         label="Internal comment",
         help_text="For staff only; kept in the booking's log.",
@@ -57,12 +60,6 @@ class MoveForm(forms.Form):
         kwargs["initial"] |= {"updated_at": booking.updated_at.isoformat()}
         super().__init__(*args, **kwargs)
         self.booking = booking
-
-    def clean_updated_at(self) -> datetime:
-        seen = parse_datetime(self.cleaned_data["updated_at"])
-        if seen is None or seen.tzinfo is None:
-            raise ValidationError("Reload the booking and try again.")
-        return seen
 
     def arguments(self) -> dict:
         """The service's keyword arguments besides actor, booking and client_updated_at."""
@@ -234,30 +231,6 @@ DONE = {
 # -- the words of a refusal ---------------------------------------------------------------
 
 
-def moment_words(moment: datetime, zone: ZoneInfo) -> str:
-    """A moment as the venue reads it: "Mon 4 Mar 2030, 10:00 CET (Europe/Madrid)"."""
-    local = timezone.localtime(moment, zone)
-    return f"{formats.date_format(local, 'D j M Y')}, {local:%H:%M} {local.tzname()} ({zone.key})"
-
-
-def last_change_words(booking: Booking) -> str:
-    """Who changed the booking last and when, in its venue's time."""
-    organizations = Organization.objects.filter(pk=booking.organization_id)
-    fresh = selectors.booking_summary_list(organizations=organizations).get(pk=booking.pk)
-    zone = fresh.venue.tzinfo
-    entry = (
-        selectors.log_entry_list(organizations=organizations, booking=fresh)
-        .order_by("created_at", "pk")
-        .last()
-    )
-    if entry is None or entry.created_at < fresh.updated_at.replace(microsecond=0):
-        return f"It was changed on {moment_words(fresh.updated_at, zone)}."
-    return (
-        f"{entry.get_action_display()} by {entry.actor_display} on "
-        f"{moment_words(entry.created_at, zone)}."
-    )
-
-
 def refusal_words(booking: Booking, error: BookingError | ValidationError) -> str:
     """Why nothing was done to `booking`, in words that say what to do next."""
     reference = booking.reference
@@ -267,13 +240,7 @@ def refusal_words(booking: Booking, error: BookingError | ValidationError) -> st
             f"{last_change_words(booking)} Check it as it is now and decide again."
         )
     if isinstance(error, BookingConflict):
-        parts = []
-        for conflict in error.conflicts:
-            words = conflict.message
-            if conflict.other_booking and conflict.other_booking not in words:
-                words += f" (held by {conflict.other_booking})"
-            parts.append(words)
-        return f"Nothing was done to {reference}: it does not fit. {' '.join(parts)}"
+        return f"Nothing was done to {reference}: it does not fit. {conflict_words(error)}"
     if isinstance(error, TransitionNotAllowed):
         status = BookingStatus(error.current).label.lower()
         return f"Nothing was done to {reference}: it is {status} now. {error}"

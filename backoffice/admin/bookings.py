@@ -1,14 +1,10 @@
 """Admin of bookings, their lines, payments, log and outbox (change requests have their own)."""
 
-from datetime import datetime
-
-from django import forms
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import formats, timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 
 from backoffice.admin.booking_lines import BookingLinePages, local_span, stale_text
@@ -16,6 +12,7 @@ from backoffice.admin.booking_moves import BookingMoves
 from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
 from backoffice.admin.local_times import local_day_filter, local_time
 from backoffice.admin.readable import answers_html
+from backoffice.admin.refusals import SeenField
 from backoffice.admin.through_services import ServiceForm, ThroughServices
 from bookings.models import (
     Booking,
@@ -197,18 +194,12 @@ class BookingDetailsForm(ServiceForm):
     """The booking's details as booking_update takes them, with the booking's `updated_at`
     as the page showed it: a booking changed since is refused, nothing changed."""
 
-    seen_updated_at = forms.CharField(widget=forms.HiddenInput)
+    seen_updated_at = SeenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["seen_updated_at"].initial = self.instance.updated_at.isoformat()
-
-    def clean_seen_updated_at(self) -> datetime:
-        seen = parse_datetime(self.cleaned_data["seen_updated_at"])
-        if seen is None or seen.tzinfo is None:
-            raise ValidationError("Reload the booking and try again.")
-        return seen
 
 
 @admin.register(Booking)

@@ -21,9 +21,10 @@ from backoffice.admin.bookings import ReadOnlyAdmin
 from backoffice.admin.catalogue import related_only
 from backoffice.admin.local_times import local_day_filter, local_time
 from backoffice.admin.readable import comparison_html
+from backoffice.admin.refusals import SeenField, conflict_words, last_change_words, moment_words
 from bookings import selectors, services
 from bookings.changes import comparison, what_is_asked
-from bookings.models import Booking, ChangeRequest, EventProcedure
+from bookings.models import ChangeRequest, EventProcedure
 from core.actors import Actor
 from core.errors import BookingConflict, BookingError, StaleBooking
 from core.permissions import Action
@@ -57,7 +58,7 @@ class DecisionForm(forms.Form):
         initial=EventProcedure.CANCEL,
         widget=forms.RadioSelect,
     )
-    updated_at = forms.DateTimeField(widget=forms.HiddenInput)
+    updated_at = SeenField()
 
     def __init__(self, *args, asks_event_procedure: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -74,32 +75,6 @@ class DecisionForm(forms.Form):
         )
 
 
-def conflict_words(error: BookingConflict) -> str:
-    parts = []
-    for conflict in error.conflicts:
-        words = conflict.message
-        if conflict.other_booking and conflict.other_booking not in words:
-            words += f" (held by {conflict.other_booking})"
-        parts.append(words)
-    return " ".join(parts)
-
-
-def stale_words(booking: Booking) -> str:
-    """What changed the booking last, by whom and when in the venue's time. `booking` comes
-    from selectors.booking_get (its log prefetched)."""
-    entries = list(booking.log_entries.all())
-    zone = booking.venue.tzinfo
-    if not entries:
-        changed = timezone.localtime(booking.updated_at, zone)
-        return f"It was changed at {changed:%Y-%m-%d %H:%M} ({zone.key})."
-    last = max(entries, key=lambda entry: (entry.created_at, entry.pk))
-    changed = timezone.localtime(last.created_at, zone)
-    return (
-        f"{last.get_action_display()} by {last.actor_display} at "
-        f"{changed:%Y-%m-%d %H:%M} ({zone.key})."
-    )
-
-
 def decided_words(change_request: ChangeRequest) -> str:
     """ "this request was denied by Pau on 2030-03-04 14:02 (Europe/Madrid)"."""
     words = f"this request was {change_request.get_status_display().lower()}"
@@ -107,9 +82,9 @@ def decided_words(change_request: ChangeRequest) -> str:
     if decider is not None:
         words += f" by {decider.get_full_name() or decider.get_username()}"
     if change_request.decided_at is not None:
-        zone = change_request.booking.venue.tzinfo
-        when = timezone.localtime(change_request.decided_at, zone)
-        words += f" on {when:%Y-%m-%d %H:%M} ({zone.key})"
+        words += (
+            f" on {moment_words(change_request.decided_at, change_request.booking.venue.tzinfo)}"
+        )
     return words + "; it can no longer be decided."
 
 
@@ -339,13 +314,10 @@ class ChangeRequestAdmin(ReadOnlyAdmin):
                     notice=form.notice(),
                 )
         except StaleBooking:
-            fresh = selectors.booking_get(
-                organizations=organization_list(actor=actor), booking_id=booking.pk
-            )
             self.refused(
                 request,
                 f"booking {booking.reference} changed after you opened this page. "
-                f"{stale_words(fresh)} Check the request again and decide.",
+                f"{last_change_words(booking)} Check the request again and decide.",
             )
         except BookingConflict as error:
             self.refused(
