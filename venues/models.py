@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 from rest_framework_api_key.models import AbstractAPIKey
 
@@ -338,7 +339,7 @@ class Blockout(models.Model):
         ]
 
     def __str__(self) -> str:
-        when = f"{self.starts_at:%Y-%m-%d %H:%M}"
+        when = f"{timezone.localtime(self.starts_at, self.space.venue.tzinfo):%Y-%m-%d %H:%M}"
         return f"{self.space.name} blocked {when} ({self.get_reason_display()})"
 
 
@@ -431,7 +432,7 @@ class Event(ProtectedStatusMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.starts_at:%Y-%m-%d})"
+        return f"{self.title} ({timezone.localtime(self.starts_at, self.venue.tzinfo):%Y-%m-%d})"
 
     def clean(self) -> None:
         check_same_organization(self, self.organization_id, "venue")

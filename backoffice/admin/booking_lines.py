@@ -9,7 +9,6 @@ names it beside every time; each carries the booking's `updated_at` as it was sh
 """
 
 from dataclasses import dataclass, fields
-from datetime import datetime
 from decimal import Decimal
 
 from django import forms
@@ -20,8 +19,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils import timezone
 
 from backoffice.admin.local_times import ZonedSplitDateTime
 from backoffice.admin.refusals import SeenField, conflict_list, last_change_words
@@ -69,19 +67,6 @@ TEMPLATES = "admin/bookings/booking"
 
 
 # -- words ----------------------------------------------------------------------------------
-
-
-def local_span(starts_at: datetime, ends_at: datetime, zone) -> str:
-    """A line's time in the venue's zone: "Mon 4 Mar 2030, 10:00–12:00 CET"."""
-    start, end = timezone.localtime(starts_at, zone), timezone.localtime(ends_at, zone)
-    day = formats.date_format(start, "D j M Y")
-    if end.date() == start.date():
-        text = f"{day}, {start:%H:%M}–{end:%H:%M} {end.tzname()}"
-    else:
-        text = (
-            f"{day}, {start:%H:%M} – {formats.date_format(end, 'D j M')} {end:%H:%M} {end.tzname()}"
-        )
-    return format_html('<span title="{}">{}</span>', zone.key, text)
 
 
 def stale_text(booking: Booking) -> str:
@@ -242,9 +227,9 @@ class EventLineForm(LineForm):
         events = Event.objects.filter(organization=booking.organization, venue=booking.venue)
         self.fields["event"].queryset = events.filter(
             Q(status=Event.Status.SCHEDULED) | Q(pk=line.event_id)
-        )
+        ).select_related("venue")
         self.fields["price"].queryset = offered(
-            Price.objects.filter(event__in=events).select_related("event"), line.price_id
+            Price.objects.filter(event__in=events).select_related("event__venue"), line.price_id
         )
 
 

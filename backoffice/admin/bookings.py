@@ -4,13 +4,12 @@ from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.utils import formats, timezone
 from django.utils.html import format_html
 
-from backoffice.admin.booking_lines import BookingLinePages, local_span, stale_text
+from backoffice.admin.booking_lines import BookingLinePages, stale_text
 from backoffice.admin.booking_moves import BookingMoves
 from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
-from backoffice.admin.local_times import local_day_filter, local_time
+from backoffice.admin.local_times import local_day_filter, local_span, local_time
 from backoffice.admin.readable import answers_html
 from backoffice.admin.refusals import SeenField
 from backoffice.admin.through_services import ServiceForm, ThroughServices
@@ -132,7 +131,7 @@ class SpaceBookingInline(CompactInline):
 class EventBookingInline(CompactInline):
     model = EventBooking
     organization_path = "booking__organization"
-    select_related = ("booking", "event", "price")
+    select_related = ("booking", "event__venue", "price")
     fields = ("event", "price", "quantity", "price_gross")
     line_kind = "event"
     add_label = "Add tickets"
@@ -168,7 +167,7 @@ class LogEntryInline(CompactInline):
 
     model = LogEntry
     organization_path = "booking__organization"
-    select_related = ("booking", "user", "api_key")
+    select_related = ("booking__venue", "user", "api_key")
     fields = ("created_at", "action", "statuses", "actor", "comment", "message")
     verbose_name_plural = "Timeline"
 
@@ -403,24 +402,6 @@ class BookingAdmin(BookingMoves, BookingLinePages, ThroughServices, ScopedAdmin)
             ", ".join(spaces + events) or "–",
         )
 
-    @admin.display(description="When (venue time)", ordering="starts_at")
-    def when(self, booking: Booking) -> str:
-        zone = booking.venue.tzinfo
-        if booking.starts_at is None:
-            return "–"
-        start = timezone.localtime(booking.starts_at, zone)
-        end = timezone.localtime(booking.ends_at, zone)
-        same_day = start.date() == end.date()
-        return format_html(
-            '<time datetime="{}" title="{}">{}<br>{}–{} {}</time>',
-            booking.starts_at.isoformat(),
-            zone.key,
-            formats.date_format(start, "D j M Y"),
-            f"{start:%H:%M}",
-            f"{end:%H:%M}" if same_day else f"{formats.date_format(end, 'D j M')} {end:%H:%M}",
-            end.tzname(),
-        )
-
     @admin.display(description="Places")
     def places(self, booking: Booking) -> int:
         spaces = [line.places for line in booking.space_bookings.all()]
@@ -428,7 +409,7 @@ class BookingAdmin(BookingMoves, BookingLinePages, ThroughServices, ScopedAdmin)
             return max(spaces)
         return sum(line.quantity for line in booking.event_bookings.all())
 
-    @admin.display(description="Status and source", ordering="status")
+    @admin.display(description="Status, source", ordering="status")
     def status_and_source(self, booking: Booking) -> str:
         return format_html(
             '{}<br><span class="quiet">{}</span>',
@@ -438,11 +419,15 @@ class BookingAdmin(BookingMoves, BookingLinePages, ThroughServices, ScopedAdmin)
 
     @admin.display(description="Total", ordering="total_gross")
     def total(self, booking: Booking) -> str:
-        return f"{booking.total_gross} {booking.organization.currency}"
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            booking.total_gross,
+            booking.organization.currency,
+        )
 
     @admin.display(description="Balance", ordering="balance")
     def balance_due(self, booking: Booking) -> str:
-        return f"{booking.balance} {booking.organization.currency}"
+        return booking.balance
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, booking: Booking) -> str:
@@ -471,7 +456,7 @@ class BookingLineAdmin(ReadOnlyAdmin):
 
 @admin.register(SpaceBooking)
 class SpaceBookingAdmin(BookingLineAdmin):
-    list_display = ("booking", "space", "layout", "starts_at", "ends_at", "places", "gross")
+    list_display = ("booking", "space_and_layout", "when", "places", "gross")
     list_filter = (
         local_day_filter("starts_at", "booking__venue", "starts (the venue's day)"),
         "holds_capacity",
@@ -486,17 +471,22 @@ class SpaceBookingAdmin(BookingLineAdmin):
         "exclusive_space",
     )
 
+    @admin.display(description="Space and layout", ordering="space__name")
+    def space_and_layout(self, line: SpaceBooking) -> str:
+        layout = line.layout.name if line.layout else ""
+        return format_html('{}<br><span class="quiet">{}</span>', line.space.name, layout)
+
 
 @admin.register(EventBooking)
 class EventBookingAdmin(BookingLineAdmin):
     list_display = ("booking", "event", "price", "quantity", "gross", "holds_capacity")
-    list_select_related = ("booking", "event", "price")
+    list_select_related = ("booking", "event__venue", "price")
     search_fields = ("booking__reference", "event__title")
 
 
 @admin.register(InventoryBooking)
 class InventoryBookingAdmin(BookingLineAdmin):
-    list_display = ("booking", "product", "units", "starts_at", "ends_at", "gross")
+    list_display = ("booking", "product", "units", "when", "gross")
     list_filter = (
         local_day_filter("starts_at", "booking__venue", "starts (the venue's day)"),
         "holds_capacity",

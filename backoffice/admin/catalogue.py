@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.html import format_html
 
 from backoffice.admin.local_times import VenueTimeZone, local_day_filter
 from backoffice.admin.through_services import InlineThroughServices, ThroughServices
@@ -265,7 +266,7 @@ class BlockoutInline(InlineThroughServices, ScopedTabularInline):
     verbose_name_plural = "upcoming blockouts"
     edit_action = Action.WRITE  # as the service: front desk keeps them
     organization_path = "space__venue__organization"
-    select_related = ("space",)
+    select_related = ("space__venue",)
     fields = ("starts_at", "ends_at", "reason", "note")
     service_fields = catalogue_services.BLOCKOUT_FIELDS
 
@@ -326,7 +327,7 @@ class BlockoutAdmin(ThroughServices, ScopedAdmin):
     edit_action = Action.WRITE  # as the service: front desk keeps them
     organization_path = "space__venue__organization"
     venue_path = "space__venue"
-    list_display = ("space", "starts_at", "ends_at", "reason", "note", "created_by")
+    list_display = ("space", "when", "reason", "note", "created_by")
     list_select_related = ("space__venue", "created_by")
     search_fields = ("space__name", "note")
     list_filter = (
@@ -396,7 +397,7 @@ class EventAdmin(ThroughServices, ScopedAdmin):
 
     organization_path = "organization"
     venue_path = "venue"
-    list_display = ("title", "venue", "space", "starts_at", "ends_at", "capacity", "status")
+    list_display = ("title", "where", "when", "capacity", "status")
     list_filter = (
         local_day_filter("starts_at", "venue", "starts (the venue's day)"),
         "status",
@@ -410,6 +411,11 @@ class EventAdmin(ThroughServices, ScopedAdmin):
     readonly_fields = ("organization", "status", "created_at", "updated_at")
     inlines = (PriceInline,)
     service_fields = catalogue_services.EVENT_FIELDS
+
+    @admin.display(description="Venue and space", ordering="venue__name")
+    def where(self, event: Event) -> str:
+        space = event.space.name if event.space else ""
+        return format_html('{}<br><span class="quiet">{}</span>', event.venue.name, space)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -445,7 +451,7 @@ class PriceAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
     list_display = ("name", "amount_gross", "vat_rate", "event", "product", "is_active")
     list_filter = ("is_active", related_only("organization"))
-    list_select_related = ("vat_rate", "event", "product")
+    list_select_related = ("vat_rate", "event__venue", "product")
     search_fields = ("name", "event__title", "product__name")
     autocomplete_fields = ("event", "product")
     service_fields = catalogue_services.PRICE_FIELDS

@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from core.times import local_day_bounds, year_in_range
 from venues.models import Membership, Venue
@@ -32,19 +33,43 @@ from venues.models import Membership, Venue
 ZONE = "_venuedesk_zone"
 
 
-def local_time(moment, zone: ZoneInfo) -> str:
+def local_time(moment, zone: ZoneInfo, *, two_lines: bool = False) -> str:
     """`moment` in `zone` for a list or a read-only field: the zone's abbreviation is shown,
-    its full name on hover, and the machine-readable instant in the `datetime` attribute."""
+    its full name on hover, and the machine-readable instant in the `datetime` attribute.
+    `two_lines` puts the time under the date (list columns, to keep them narrow)."""
     if moment is None:
         return "–"
     local = timezone.localtime(moment, zone)
     return format_html(
-        '<time datetime="{}" title="{}">{}, {} {}</time>',
+        '<time datetime="{}" title="{}">{}{} {} {}</time>',
         moment.astimezone(UTC).isoformat(),
         zone.key,
         formats.date_format(local, "D j M Y"),
+        mark_safe("<br>") if two_lines else ",",  # noqa: S308 - a constant
         f"{local:%H:%M}",
         local.tzname(),
+    )
+
+
+def local_span(starts_at, ends_at, zone: ZoneInfo, *, two_lines: bool = False) -> str:
+    """A span in `zone`: "Mon 4 Mar 2030, 10:00–12:00 CET" (both days when it crosses
+    midnight); `two_lines` puts the hours under the day (list columns)."""
+    if starts_at is None or ends_at is None:
+        return "–"
+    start, end = timezone.localtime(starts_at, zone), timezone.localtime(ends_at, zone)
+    day = formats.date_format(start, "D j M Y")
+    until = f"{end:%H:%M}"
+    if end.date() != start.date():
+        until = f"{formats.date_format(end, 'D j M')} {until}"
+    return format_html(
+        '<time datetime="{}" title="{}">{}{} {}–{} {}</time>',
+        starts_at.astimezone(UTC).isoformat(),
+        zone.key,
+        day,
+        mark_safe("<br>") if two_lines else ",",  # noqa: S308 - a constant
+        f"{start:%H:%M}",
+        until,
+        end.tzname(),
     )
 
 
@@ -134,6 +159,13 @@ class VenueTimeZone:
             # A TemplateResponse renders after the view returns: render it in the zone too.
             return response.render() if hasattr(response, "render") else response
 
+    @admin.display(description="When (venue time)", ordering="starts_at")
+    def when(self, obj) -> str:
+        """A list column of the object's `starts_at`–`ends_at` in its venue's zone."""
+        return local_span(
+            obj.starts_at, obj.ends_at, venue_of(obj, self.venue_path).tzinfo, two_lines=True
+        )
+
     def get_list_display(self, request):
         zone = self.zone_of_user(request)
         return [
@@ -155,7 +187,8 @@ class VenueTimeZone:
 
         def column(obj):
             venue = venue_of(obj, venue_path) if venue_path else None
-            return local_time(getattr(obj, name), venue.tzinfo if venue else user_zone)
+            zone = venue.tzinfo if venue else user_zone
+            return local_time(getattr(obj, name), zone, two_lines=True)
 
         field = self.model._meta.get_field(name)
         column.short_description = str(field.verbose_name).capitalize()

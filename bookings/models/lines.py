@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
 from bookings.models.booking import ZERO, Booking
@@ -168,7 +169,12 @@ class SpaceBooking(BookingLine):
         ]
 
     def __str__(self) -> str:
-        return f"{self.space.name} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+        zone = self.space.venue.tzinfo
+        starts, ends = (
+            timezone.localtime(self.starts_at, zone),
+            timezone.localtime(self.ends_at, zone),
+        )
+        return f"{self.space.name} {starts:%Y-%m-%d %H:%M}–{ends:%H:%M}"
 
     def save(self, *args, **kwargs) -> None:
         self.compute_occupancy()

@@ -59,7 +59,8 @@ class LogEntry(models.Model):
         indexes = [models.Index(fields=["booking", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.booking} {self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        when = timezone.localtime(self.created_at, self.booking.venue.tzinfo)
+        return f"{self.booking} {self.get_action_display()} {when:%Y-%m-%d %H:%M}"
 
     @property
     def actor_display(self) -> str:
