@@ -130,7 +130,11 @@ class VenueTimeZone:
         setattr(request, ZONE, zone)
         extra_context = {**(extra_context or {}), "venue_zone": zone.key}
         with timezone.override(zone):
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            # A TemplateResponse renders after the view returns, out of the zone: render it here.
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
 
     def get_list_display(self, request):
         zone = self.zone_of_user(request)

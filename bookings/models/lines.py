@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from bookings.constraints import PostgresExclusionConstraint, TsTzRange
 from bookings.models.booking import ZERO, Booking
@@ -168,7 +169,9 @@ class SpaceBooking(BookingLine):
         ]
 
     def __str__(self) -> str:
-        return f"{self.space.name} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+        # In the current zone, named: the admin's pages of a booking run in its venue's zone.
+        start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{self.space.name} {start:%Y-%m-%d %H:%M}–{end:%H:%M} {end:%Z}"
 
     def save(self, *args, **kwargs) -> None:
         self.compute_occupancy()

@@ -59,7 +59,8 @@ class LogEntry(models.Model):
         indexes = [models.Index(fields=["booking", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.booking} {self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        created = timezone.localtime(self.created_at)  # in the page's zone, named
+        return f"{self.booking} {self.get_action_display()} {created:%Y-%m-%d %H:%M %Z}"
 
     @property
     def actor_display(self) -> str:
