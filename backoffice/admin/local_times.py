@@ -156,8 +156,10 @@ class VenueTimeZone:
         extra_context = {**(extra_context or {}), "venue_zone": zone.key}
         with timezone.override(zone):
             response = super().changeform_view(request, object_id, form_url, extra_context)
-            # A TemplateResponse renders after the view returns: render it in the zone too.
-            return response.render() if hasattr(response, "render") else response
+            # A TemplateResponse renders after the view returns, out of the zone: render it here.
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
 
     @admin.display(description="When (venue time)", ordering="starts_at")
     def when(self, obj) -> str:

@@ -174,7 +174,7 @@ class SpaceBooking(BookingLine):
             timezone.localtime(self.starts_at, zone),
             timezone.localtime(self.ends_at, zone),
         )
-        return f"{self.space.name} {starts:%Y-%m-%d %H:%M}–{ends:%H:%M}"
+        return f"{self.space.name} {starts:%Y-%m-%d %H:%M}–{ends:%H:%M} {ends:%Z}"
 
     def save(self, *args, **kwargs) -> None:
         self.compute_occupancy()

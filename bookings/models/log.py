@@ -60,7 +60,7 @@ class LogEntry(models.Model):
 
     def __str__(self) -> str:
         when = timezone.localtime(self.created_at, self.booking.venue.tzinfo)
-        return f"{self.booking} {self.get_action_display()} {when:%Y-%m-%d %H:%M}"
+        return f"{self.booking} {self.get_action_display()} {when:%Y-%m-%d %H:%M %Z}"
 
     @property
     def actor_display(self) -> str:

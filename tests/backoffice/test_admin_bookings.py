@@ -196,3 +196,15 @@ def test_the_booking_page_queries_do_not_grow_with_lines_payments_and_log(manage
         )
         payment_record(actor=world.actors["manager"], booking=booking, amount=Decimal("5"))
     assert queries() == few
+
+
+def test_the_booking_page_is_rendered_in_the_venues_zone(manager, world):
+    # 14:00 in Madrid in March is 13:00 UTC; the page is a TemplateResponse, rendered late.
+    booking = world.book(start="2030-03-04 14:00", end="2030-03-04 16:00")
+
+    html = manager.get(admin_url(Booking, "change", booking.pk)).content.decode()
+
+    assert "Mon 4 Mar 2030, 14:00 CET" in html
+    assert "4 Mar 2030, 13:00" not in html
+    line = f"{world.room.name} 2030-03-04 14:00–16:00 CET"  # the links' words for a reader
+    assert f'Remove<span class="visually-hidden"> {line}' in html
