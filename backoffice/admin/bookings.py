@@ -107,6 +107,7 @@ class CompactInline(ReadOnlyTabularInline):
     template = "admin/bookings/booking/compact_inline.html"
     line_kind: str | None = None  # "space", "event", "product"; None for payments
     add_label = ""
+    near_top = False  # shown right after the booking's first fieldset (its change_form.html)
     may_write = False
     lines_open = False
 
@@ -116,6 +117,8 @@ class CompactInline(ReadOnlyTabularInline):
 
 
 class SpaceBookingInline(CompactInline):
+    verbose_name_plural = "Spaces"
+    near_top = True
     model = SpaceBooking
     organization_path = "booking__organization"
     select_related = ("booking__venue", "space__venue", "layout__space")
@@ -129,6 +132,8 @@ class SpaceBookingInline(CompactInline):
 
 
 class EventBookingInline(CompactInline):
+    verbose_name_plural = "Tickets"
+    near_top = True
     model = EventBooking
     organization_path = "booking__organization"
     select_related = ("booking", "event__venue", "price")
@@ -138,6 +143,8 @@ class EventBookingInline(CompactInline):
 
 
 class InventoryBookingInline(CompactInline):
+    verbose_name_plural = "Products and equipment"
+    near_top = True
     model = InventoryBooking
     organization_path = "booking__organization"
     select_related = ("booking__venue", "product", "price")
@@ -151,6 +158,7 @@ class InventoryBookingInline(CompactInline):
 
 
 class PaymentInline(CompactInline):
+    near_top = True
     model = Payment
     organization_path = "booking__organization"
     select_related = ("booking__venue", "payment_type", "recorded_by")
