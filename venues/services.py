@@ -20,11 +20,13 @@ from django.utils import timezone
 
 from core.actors import Actor
 from core.errors import ErrorCode, InUse
-from core.permissions import Action, require
+from core.permissions import Action, Role, require
 from venues.models import (
     BookingForm,
     Discount,
+    Membership,
     OpeningHours,
+    Organization,
     OrganizationAPIKey,
     PaymentType,
     VatRate,
@@ -60,6 +62,77 @@ def apply_changes(
 def require_after(starts_at, ends_at) -> None:
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": "Must be after starts_at."})
+
+
+# -- organisations and their members -----------------------------------------------------
+
+ORGANIZATION_FIELDS = ("name", "slug", "email", "phone", "website", "currency")
+MEMBERSHIP_FIELDS = ("user", "role")
+
+
+@transaction.atomic
+def organization_save(
+    *, actor: Actor, organization: Organization, changes: Mapping[str, Any]
+) -> Organization:
+    """Create (superusers and the system only: the policy gives no one a role in an
+    organisation that does not exist yet) or change an organisation.
+
+    Amounts are stored without a currency: once the organisation has bookings, its
+    currency no longer changes.
+    """
+    require(actor, Action.MANAGE, organization)
+    currency = changes.get("currency", organization.currency)
+    if (
+        organization.pk is not None
+        and currency != organization.currency
+        # The reverse relation of bookings.Booking, read without importing it.
+        and organization.bookings.exists()
+    ):
+        raise ValidationError(
+            {
+                "currency": f"Its bookings are priced in {organization.currency}; the "
+                "currency cannot change once there are bookings."
+            }
+        )
+    apply_changes(organization, changes, ORGANIZATION_FIELDS)
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+@transaction.atomic
+def membership_save(
+    *, actor: Actor, membership: Membership, changes: Mapping[str, Any]
+) -> Membership:
+    """Give someone a role in an organisation, or change it; an organisation keeps a manager."""
+    if membership.pk is not None:
+        _refuse_losing_the_last_manager(membership, changes.get("role", membership.role))
+    return save_managed(actor=actor, row=membership, changes=changes, editable=MEMBERSHIP_FIELDS)
+
+
+@transaction.atomic
+def membership_delete(*, actor: Actor, membership: Membership) -> None:
+    require(actor, Action.MANAGE, membership.organization)
+    _refuse_losing_the_last_manager(membership, None)
+    membership.delete()
+
+
+def _refuse_losing_the_last_manager(membership: Membership, role: str | None) -> None:
+    """Refuse to leave the organisation without a manager (nobody could run it then).
+
+    The organisation's manager rows are locked, so two managers demoting each other at
+    once cannot both succeed."""
+    if membership.role != Role.MANAGER or role == Role.MANAGER:
+        return
+    managers = list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, role=Role.MANAGER)
+        .values_list("pk", flat=True)
+    )
+    if managers == [membership.pk]:
+        raise ValidationError(
+            {"role": "An organisation keeps at least one manager; make someone else manager first."}
+        )
 
 
 # -- venues ---------------------------------------------------------------------------------

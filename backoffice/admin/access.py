@@ -20,6 +20,7 @@ from rest_framework_api_key.models import APIKey
 
 from backoffice.admin.catalogue import OrganizationScopedAdmin, ScopedAdmin, related_only
 from backoffice.admin.local_times import VenueTimeZone
+from backoffice.admin.through_services import ThroughServices
 from core.actors import Actor
 from core.permissions import Action, Scope
 from venues import services as venue_services
@@ -29,8 +30,15 @@ from venues.models import Membership, Organization, OrganizationAPIKey
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ScopedAdmin):
+class OrganizationAdmin(ThroughServices, ScopedAdmin):
     organization_path = "pk"
+    service_fields = venue_services.ORGANIZATION_FIELDS
+    readonly_fields = ("created_at",)
+
+    def save_through_service(self, request, organization, changes):
+        return venue_services.organization_save(
+            actor=self.actor(request), organization=organization, changes=changes
+        )
 
     # Managers run their organisation; only superusers open or close one.
     def has_add_permission(self, request, obj=None) -> bool:
@@ -45,12 +53,23 @@ class OrganizationAdmin(ScopedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ScopedAdmin):
+class MembershipAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
     list_display = ("user", "organization", "role", "created_at")
     list_filter = ("role", related_only("organization"))
     list_select_related = ("user", "organization")
     search_fields = ("user__username", "user__email", "organization__name")
+    readonly_fields = ("created_at",)
+    creation_fields = ("organization",)
+    service_fields = venue_services.MEMBERSHIP_FIELDS
+
+    def save_through_service(self, request, membership, changes):
+        return venue_services.membership_save(
+            actor=self.actor(request), membership=membership, changes=changes
+        )
+
+    def delete_through_service(self, request, membership):
+        venue_services.membership_delete(actor=self.actor(request), membership=membership)
 
 
 # -- API keys -------------------------------------------------------------------------------
