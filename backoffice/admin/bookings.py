@@ -10,7 +10,7 @@ from backoffice.admin.booking_lines import BookingLinePages, stale_text
 from backoffice.admin.booking_moves import BookingMoves
 from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
 from backoffice.admin.local_times import local_day_filter, local_span, local_time
-from backoffice.admin.readable import answers_html
+from backoffice.admin.readable import answers_html, details_html
 from backoffice.admin.refusals import SeenField
 from backoffice.admin.through_services import ServiceForm, ThroughServices
 from bookings.models import (
@@ -533,10 +533,25 @@ class LogEntryAdmin(ReadOnlyAdmin):
     )
     list_select_related = ("booking__venue", "user", "api_key")
     search_fields = ("booking__reference", "comment", "message")
+    fields = (
+        "booking",
+        "action",
+        ("from_status", "to_status"),
+        "actor",
+        "comment",
+        "message",
+        "details",
+        "created_at",
+    )
+    readonly_fields = ("actor", "details")
 
     @admin.display(description="Actor")
     def actor(self, entry: LogEntry) -> str:
         return entry.actor_display
+
+    @admin.display(description="Details")
+    def details(self, entry: LogEntry) -> str:
+        return details_html(entry.data)
 
 
 @admin.register(Notification)

@@ -1,6 +1,8 @@
 """JSON that people wrote, shown as people read it: answers under their questions' labels,
 a change request as current and requested values side by side (bookings.changes)."""
 
+import json
+
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -44,3 +46,22 @@ def comparison_html(rows: list[ComparisonRow]) -> SafeString | str:
         "<tbody>{}</tbody></table>",
         body,
     )
+
+
+def details_html(data: dict) -> SafeString | str:
+    """What a log entry recorded besides its status ("source: staff", "line: 12"), one
+    line each; nested values are written out as JSON."""
+    if not data:
+        return "–"
+    items = format_html_join(
+        "",
+        "<dt>{}</dt><dd>{}</dd>",
+        (
+            (
+                str(key).replace("_", " ").capitalize(),
+                value if isinstance(value, str) else json.dumps(value),
+            )
+            for key, value in data.items()
+        ),
+    )
+    return format_html('<dl class="answers">{}</dl>', items)
