@@ -15,26 +15,16 @@ from django.views.decorators.http import require_GET, require_POST
 from bookings import selectors, services
 from bookings.changes import comparison
 from bookings.models import Booking, ChangeRequest, EventProcedure
-from core.errors import BookingError
+from core.errors import BookingError, StaleBooking
 from core.permissions import Action, may
-from staff.views.booking import conflict_words
-from staff.views.common import staff_page
+from staff.views.booking import NoticeForm, conflict_words
+from staff.views.common import staff_page, stale_message
 
 
-class DecisionForm(forms.Form):
-    comment = forms.CharField(
-        label=gettext_lazy("Internal comment"),
-        help_text=gettext_lazy("For staff only; kept in the timeline."),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    message = forms.CharField(
-        label=gettext_lazy("Message to the customer"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    send_email = forms.BooleanField(label=gettext_lazy("Send by e-mail"), required=False)
-    send_sms = forms.BooleanField(label=gettext_lazy("Send by SMS"), required=False)
+class DecisionForm(NoticeForm):
+    """A decision's notice, and the booking's `updated_at` as the page showed it: a booking
+    changed since is refused (the request is judged against what the decider saw)."""
+
     event_procedure = forms.ChoiceField(
         label=gettext_lazy("The booking's event"),
         choices=[
@@ -45,15 +35,6 @@ class DecisionForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-
-    def notice(self) -> services.Notice:
-        data = self.cleaned_data
-        return services.Notice(
-            comment=data["comment"],
-            message=data["message"],
-            send_email=data["send_email"],
-            send_sms=data["send_sms"],
-        )
 
 
 def found(request, request_id: int) -> tuple[ChangeRequest, Booking]:
@@ -79,7 +60,11 @@ def change_request_page(request, request_id: int):
 def render_page(request, change_request, booking, *, form=None, status=200):
     pending = change_request.status == ChangeRequest.Status.PENDING
     decide = pending and may(request.actor, Action.APPROVE, booking.organization, booking=booking)
-    initial = {"send_email": booking.notify_email, "send_sms": booking.notify_sms}
+    initial = {
+        "send_email": booking.notify_email,
+        "send_sms": booking.notify_sms,
+        "updated_at": booking.updated_at.isoformat(),
+    }
     return render(
         request,
         "staff/change_request.html",
@@ -116,12 +101,16 @@ def change_request_decide(request, request_id: int):
             services.change_request_approve(
                 actor=request.actor,
                 change_request=change_request,
+                client_updated_at=form.cleaned_data["updated_at"],
                 event_procedure=form.cleaned_data["event_procedure"] or EventProcedure.CANCEL,
                 notice=form.notice(),
             )
         else:
             services.change_request_deny(
-                actor=request.actor, change_request=change_request, notice=form.notice()
+                actor=request.actor,
+                change_request=change_request,
+                client_updated_at=form.cleaned_data["updated_at"],
+                notice=form.notice(),
             )
     except ValidationError as error:
         words = " ".join(error.messages)
@@ -133,6 +122,9 @@ def change_request_decide(request, request_id: int):
             )
             % {"why": words},
         )
+        return redirect(here)
+    except StaleBooking:
+        messages.error(request, stale_message(booking, request.organizations))
         return redirect(here)
     except BookingError as error:
         if hasattr(error, "conflicts"):

@@ -3,7 +3,7 @@
 import pytest
 
 from bookings import services
-from bookings.models import BookingStatus, ChangeRequest, LogEntry, Notification
+from bookings.models import Booking, BookingStatus, ChangeRequest, LogEntry, Notification
 from tests.bookings import conftest as bookings_conftest
 from tests.staff.test_booking_page import signed_in
 
@@ -23,6 +23,12 @@ def asked_to_move(
             "space_lines": [{"id": line.pk, "starts_at": start, "ends_at": end, "places": 12}]
         },
     )
+
+
+def decide(client, change, data: dict):
+    """Post a decision as the page does, with the booking's `updated_at` it showed."""
+    seen = Booking.objects.get(pk=change.booking_id).updated_at.isoformat()
+    return client.post(f"/staff/change-requests/{change.pk}/decide/", {"updated_at": seen, **data})
 
 
 def test_current_and_requested_values_side_by_side_with_the_differences_marked(client, world):
@@ -55,9 +61,7 @@ def test_conflicts_of_the_requested_slot_are_listed_naming_the_holder(client, wo
     signed_in(client, world, "approver")
     html = client.get(f"/staff/change-requests/{change.pk}/").content.decode()
     assert f"held by {holder.reference}" in html
-    response = client.post(
-        f"/staff/change-requests/{change.pk}/decide/", {"decision": "approve", "message": "ok"}
-    )
+    response = decide(client, change, {"decision": "approve", "message": "ok"})
     change.refresh_from_db()
     assert change.status == ChangeRequest.Status.PENDING
     html = client.get(response["Location"]).content.decode()
@@ -77,8 +81,9 @@ def test_an_approver_approves_with_a_message_and_the_booking_changes(client, wor
     booking = world.book(approve=True)
     change = asked_to_move(world, booking)
     signed_in(client, world, "approver")
-    response = client.post(
-        f"/staff/change-requests/{change.pk}/decide/",
+    response = decide(
+        client,
+        change,
         {"decision": "approve", "message": "Moved as asked", "comment": "fine", "send_email": "on"},
     )
     assert response["Location"] == f"/staff/bookings/{booking.pk}/"
@@ -95,9 +100,7 @@ def test_an_approver_denies_and_the_booking_stays(client, world):
     booking = world.book(approve=True)
     change = asked_to_move(world, booking)
     signed_in(client, world, "approver")
-    client.post(
-        f"/staff/change-requests/{change.pk}/decide/", {"decision": "deny", "message": "Full"}
-    )
+    decide(client, change, {"decision": "deny", "message": "Full"})
     change.refresh_from_db()
     assert change.status == ChangeRequest.Status.DENIED
     assert booking.space_bookings.get().places == 10
@@ -110,7 +113,7 @@ def test_a_request_decided_meanwhile_is_refused_saying_by_whom(client, world):
     change = asked_to_move(world, booking)
     services.change_request_deny(actor=world.actors["manager"], change_request=change)
     signed_in(client, world, "approver")
-    response = client.post(f"/staff/change-requests/{change.pk}/decide/", {"decision": "approve"})
+    response = decide(client, change, {"decision": "approve"})
     html = client.get(response["Location"]).content.decode()
     assert "This change request was denied by manager" in html
     booking.refresh_from_db()
@@ -123,7 +126,7 @@ def test_front_desk_sees_no_decision_and_cannot_post_one(client, world):
     signed_in(client, world, "front_desk")
     html = client.get(f"/staff/change-requests/{change.pk}/").content.decode()
     assert "Approve the change" not in html
-    response = client.post(f"/staff/change-requests/{change.pk}/decide/", {"decision": "approve"})
+    response = decide(client, change, {"decision": "approve"})
     assert response.status_code == 302
     change.refresh_from_db()
     assert change.status == ChangeRequest.Status.PENDING
@@ -137,10 +140,7 @@ def test_another_organisations_request_is_not_found(client, world):
     stranger.save()
     client.force_login(stranger)
     assert client.get(f"/staff/change-requests/{change.pk}/").status_code == 404
-    assert (
-        client.post(f"/staff/change-requests/{change.pk}/decide/", {"decision": "deny"}).status_code
-        == 404
-    )
+    assert decide(client, change, {"decision": "deny"}).status_code == 404
 
 
 def test_a_cancellation_request_offers_the_event_procedure(client, world):
@@ -152,10 +152,30 @@ def test_a_cancellation_request_offers_the_event_procedure(client, world):
     html = client.get(f"/staff/change-requests/{change.pk}/").content.decode()
     assert "Approve: cancel the booking" in html
     assert "Delete it" in html
-    client.post(
-        f"/staff/change-requests/{change.pk}/decide/",
+    decide(
+        client,
+        change,
         {"decision": "approve", "event_procedure": "delete"},
     )
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELED
     assert booking.event is None
+
+
+def test_a_booking_changed_since_the_page_was_opened_is_refused_saying_by_whom(client, world):
+    booking = world.book(approve=True)
+    change = asked_to_move(world, booking)
+    signed_in(client, world, "approver")
+    seen = client.get(f"/staff/change-requests/{change.pk}/").context["form"]["updated_at"].value()
+    services.booking_update(
+        actor=world.actors["manager"], booking=booking, changes={"internal_note": "VIP"}
+    )
+
+    response = client.post(
+        f"/staff/change-requests/{change.pk}/decide/", {"updated_at": seen, "decision": "approve"}
+    )
+
+    html = client.get(response["Location"]).content.decode()
+    assert "changed after you opened the page" in html
+    change.refresh_from_db()
+    assert change.status == ChangeRequest.Status.PENDING
