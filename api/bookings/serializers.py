@@ -577,6 +577,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
 
 
 class ChangeDecisionInput(StrictSerializer):
+    client_booking_last_updated_at = TimeField(required=False)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     send_email_confirmation = serializers.BooleanField(required=False, allow_null=True)

@@ -323,6 +323,7 @@ class ChangeRequestViewSet(
             decided = service(
                 actor=actor_of(self.request),
                 change_request=change_request,
+                client_updated_at=values.get("client_booking_last_updated_at"),
                 notice=s.notice_of(values),
                 **extra,
             )

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from bookings.models import Booking
+from bookings import services
+from bookings.models import Booking, ChangeRequest
 from bookings.services import SpaceLineIn, booking_create
 from tests import factories as f
 from tests.bookings.conftest import at
@@ -521,3 +522,29 @@ def test_a_write_key_creates_but_cannot_create_approved(world):
     payload["status"] = "approved"
     payload["spaces"] = [space(world, start="2030-03-05 10:00:00", end="2030-03-05 12:00:00")]
     assert writer.post(url("bookings"), payload, format="json").status_code == 403
+
+
+def test_a_change_request_decided_on_a_stale_booking_is_409_and_changes_nothing(world, api):
+    booking = world.book(approve=True)
+    line = booking.space_bookings.get()
+    change = services.change_request_submit(
+        actor=world.actors["manager"],
+        booking=booking,
+        changes={"space_lines": [{"id": line.pk, "places": 12}]},
+    )
+    seen = Booking.objects.get(pk=booking.pk).updated_at.isoformat()
+    api.patch(
+        url(f"bookings/{booking.pk}"), {"contact": {"phone": "+34 600 000 001"}}, format="json"
+    )
+
+    response = api.post(
+        url(f"change-requests/{change.pk}/approve"),
+        {"client_booking_last_updated_at": seen},
+        format="json",
+    )
+
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "stale_booking"
+    change.refresh_from_db()
+    assert change.status == ChangeRequest.Status.PENDING
+    assert booking.space_bookings.get().places == line.places
