@@ -548,3 +548,17 @@ def test_the_customer_is_changed_to_one_of_the_organisation_only(manager, world)
     assert changed.status_code == 302
     assert booking.customer == regular
     assert last_log(booking).data["fields"] == ["customer_id"]
+
+
+def test_the_error_summary_links_a_time_to_its_date_input(manager, world):
+    booking = world.book(approve=True)
+    line = booking.space_bookings.get()
+
+    response = post_form(
+        manager, lines_url(booking, "space", line), starts_at_0="", starts_at_1="", ends_at_0=""
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="#id_starts_at_0"' in html and 'id="id_starts_at_0"' in html
+    assert 'href="#"' not in html.split('id="error-summary"')[1].split("</div>")[0]
