@@ -560,5 +560,6 @@ def test_the_error_summary_links_a_time_to_its_date_input(manager, world):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'href="#id_starts_at_0"' in html and 'id="id_starts_at_0"' in html
+    assert 'href="#id_starts_at_0"' in html
+    assert 'id="id_starts_at_0"' in html
     assert 'href="#"' not in html.split('id="error-summary"')[1].split("</div>")[0]
