@@ -1,4 +1,4 @@
-"""/api/v1/ routes (with or without a trailing slash): the bookings and the catalogue."""
+"""/api/v1/ routes (with or without a trailing slash): the bookings, the catalogue, webhooks."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
@@ -7,6 +7,7 @@ from api.bookings.lines import EventBookingViewSet, InventoryBookingViewSet
 from api.bookings.public import PublicBookingView, PublicChangeRequestView
 from api.bookings.views import BookingViewSet, ChangeRequestViewSet
 from api.catalogue import views as catalogue
+from api.webhooks import WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.trailing_slash = "/?"  # DRF's documented way to accept both forms
@@ -29,6 +30,7 @@ router.register("discounts", catalogue.DiscountViewSet, basename="discount")
 router.register("payment-types", catalogue.PaymentTypeViewSet, basename="payment-type")
 router.register("booking-forms", catalogue.BookingFormViewSet, basename="booking-form")
 router.register("customers", catalogue.CustomerViewSet, basename="customer")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("public/bookings", PublicBookingView.as_view(), name="public-booking"),

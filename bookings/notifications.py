@@ -507,7 +507,14 @@ class BackgroundDelivery:
     # How long a stopping process waits for the thread to finish what it was given.
     EXIT_GRACE_SECONDS = 5
 
-    def __init__(self) -> None:
+    def __init__(
+        self, deliver=None, name: str = "venuedesk-notifications", kind: str = "notifications"
+    ) -> None:
+        # `deliver(ids)` sends a batch (default: this module's deliver_ids); the webhooks
+        # (bookings.webhooks) run a second instance with their own.
+        self._deliver = deliver
+        self._name = name
+        self._kind = kind
         self._reset()
         os.register_at_fork(after_in_child=self._reset)
         atexit.register(self.wait_until_idle, timeout=self.EXIT_GRACE_SECONDS)
@@ -530,7 +537,7 @@ class BackgroundDelivery:
                 self._thread = threading.Thread(
                     target=self._run,
                     args=(self._batches,),
-                    name="venuedesk-notifications",
+                    name=self._name,
                     daemon=True,
                 )
                 self._thread.start()
@@ -547,9 +554,9 @@ class BackgroundDelivery:
         while True:
             ids = batches.get()
             try:
-                deliver_ids(ids)
+                (self._deliver or deliver_ids)(ids)
             except Exception:  # the thread must outlive any one batch
-                logger.exception("Background delivery of notifications %s failed.", ids)
+                logger.exception("Background delivery of %s %s failed.", self._kind, ids)
             finally:
                 connections.close_all()  # this thread's connections only
                 with self._changed:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "core",
     "venues",
     "bookings",
+    "api",
     "backoffice",
     "public",
     "staff",
@@ -258,6 +259,19 @@ VENUEDESK_NOTIFICATION_MAX_ATTEMPTS = env.int("VENUEDESK_NOTIFICATION_MAX_ATTEMP
 VENUEDESK_NOTIFICATION_DELIVERY = env.str("VENUEDESK_NOTIFICATION_DELIVERY", default="background")
 VENUEDESK_SMS_TIMEOUT = env.int("VENUEDESK_SMS_TIMEOUT", default=10)
 # -- end of notification delivery --
+# -- Webhooks (issue 13) --
+# How new deliveries are handed over after commit ("background" thread, or "inline"),
+# the connect / read timeouts of one POST (seconds), the attempts before a delivery is
+# given up (retries wait VENUEDESK_WEBHOOK_RETRY_SECONDS, doubling each time, up to 6 h),
+# and whether endpoints may be on private, loopback or link-local addresses (always
+# allowed with DJANGO_DEBUG on; never in production unless this says so).
+VENUEDESK_WEBHOOK_DELIVERY = env.str("VENUEDESK_WEBHOOK_DELIVERY", default="background")
+VENUEDESK_WEBHOOK_CONNECT_TIMEOUT = env.float("VENUEDESK_WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+VENUEDESK_WEBHOOK_READ_TIMEOUT = env.float("VENUEDESK_WEBHOOK_READ_TIMEOUT", default=10.0)
+VENUEDESK_WEBHOOK_MAX_ATTEMPTS = env.int("VENUEDESK_WEBHOOK_MAX_ATTEMPTS", default=10)
+VENUEDESK_WEBHOOK_RETRY_SECONDS = env.int("VENUEDESK_WEBHOOK_RETRY_SECONDS", default=30)
+VENUEDESK_WEBHOOKS_ALLOW_PRIVATE = env.bool("VENUEDESK_WEBHOOKS_ALLOW_PRIVATE", default=False)
+# -- end of webhooks --
 # How long an Idempotency-Key's answer is replayed (then `purge_idempotency_keys` drops it).
 VENUEDESK_IDEMPOTENCY_HOURS = env.int("VENUEDESK_IDEMPOTENCY_HOURS", default=24)
 VENUEDESK_SITE_URL = env.str("VENUEDESK_SITE_URL", default="http://127.0.0.1:8000")

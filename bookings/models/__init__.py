@@ -1,4 +1,4 @@
-"""The transactions: bookings, their lines, payments, log, change requests and outbox.
+"""The transactions: bookings, their lines, payments, log, change requests, outbox, webhooks.
 
 Models hold data and declare transitions; transitions change fields on `self` only, and
 no `save()` writes another row. Every write that serves a use case goes through
@@ -30,6 +30,7 @@ from bookings.models.lines import BookingLine, EventBooking, InventoryBooking, S
 from bookings.models.log import LogEntry
 from bookings.models.outbox import Notification
 from bookings.models.payments import Payment
+from bookings.models.webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "CAPACITY_HOLDING_STATUSES",
@@ -55,6 +56,9 @@ __all__ = [
     "Payment",
     "SpaceBooking",
     "StatusInfo",
+    "WEBHOOK_EVENTS",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "generate_reference",
     "hash_manage_token",
     "resolve_status",

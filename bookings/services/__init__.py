@@ -3,8 +3,8 @@
 The modules: inputs (what a booking or line asks for), create, form_rules (what may be
 asked), decisions (approve, deny, cancel, status by name), front_desk, details (customer,
 contact, title, note, flags), payments, lines, change_requests, customers, links (a lost
-manage link sent again), catalogue (catalogue writes that protect bookings), common
-(lock, freshness, move, log, price, fit, notify).
+manage link sent again), webhooks (endpoints, a delivery sent again), catalogue (catalogue
+writes that protect bookings), common (lock, freshness, move, log, price, fit, notify).
 """
 
 from bookings.services.change_requests import (
@@ -50,9 +50,18 @@ from bookings.services.lines import (
 )
 from bookings.services.links import manage_links_send
 from bookings.services.payments import payment_record
+from bookings.services.webhooks import (
+    EndpointWithSecret,
+    webhook_delivery_retry,
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_rotate_secret,
+    webhook_endpoint_update,
+)
 
 __all__ = [
     "ContactIn",
+    "EndpointWithSecret",
     "CreatedBooking",
     "CustomerIn",
     "EventLineIn",
@@ -83,4 +92,9 @@ __all__ = [
     "payment_record",
     "product_line_save",
     "space_line_save",
+    "webhook_delivery_retry",
+    "webhook_endpoint_create",
+    "webhook_endpoint_delete",
+    "webhook_endpoint_rotate_secret",
+    "webhook_endpoint_update",
 ]

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from bookings import notifications, pricing
+from bookings import notifications, pricing, webhooks
 from bookings.availability import (
     check_event_line,
     check_product_line,
@@ -153,7 +153,9 @@ def write_log(
     message: str = "",
     data: dict | None = None,
 ) -> LogEntry:
-    return LogEntry.objects.create(
+    """Log a change of `booking`, and write the webhook deliveries of the event it is (in
+    the same transaction: every logged change is told about, and only once it commits)."""
+    entry = LogEntry.objects.create(
         booking=booking,
         action=action,
         from_status=from_status,
@@ -163,6 +165,8 @@ def write_log(
         data=data or {},
         **actor.log_fields(),
     )
+    webhooks.queue_for_log(entry)
+    return entry
 
 
 # A booking takes change requests while it is in one of these statuses.
