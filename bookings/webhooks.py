@@ -206,12 +206,8 @@ def _is_public(address: str) -> bool:
     )
 
 
-def resolve(url: str) -> tuple[str, str, int, str]:
-    """(scheme, host, port, address to connect to) of `url`; raises AddressRefused.
-
-    The host is resolved here, and every address it has must be public unless private
-    ones are allowed; the first is the one to connect to (so a later DNS answer cannot
-    swap in another)."""
+def _parts(url: str):
+    """The URL split, and its port; raises AddressRefused for anything but http(s)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise AddressRefused("Only http and https URLs can receive webhooks.")
@@ -221,6 +217,16 @@ def resolve(url: str) -> tuple[str, str, int, str]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise AddressRefused("The URL's port is not a number between 0 and 65535.") from None
+    return parts, port
+
+
+def resolve(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, address to connect to) of `url`; raises AddressRefused.
+
+    The host is resolved here, and every address it has must be public unless private
+    ones are allowed; the first is the one to connect to (so a later DNS answer cannot
+    swap in another)."""
+    parts, port = _parts(url)
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
@@ -237,9 +243,13 @@ def resolve(url: str) -> tuple[str, str, int, str]:
 
 
 def check_url(url: str) -> None:
-    """Refuse, as a ValidationError on `url`, an address a webhook may not go to."""
+    """Refuse, as a ValidationError on `url`, an address a webhook may not go to (the host
+    is resolved only where private addresses are refused)."""
     try:
-        resolve(url)
+        if allow_private():
+            _parts(url)
+        else:
+            resolve(url)
     except AddressRefused as error:
         raise ValidationError({"url": str(error)}) from None
 
