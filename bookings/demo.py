@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import services
+from bookings import services, webhooks
 from bookings.models import (
     Booking,
     BookingSource,
@@ -27,6 +27,8 @@ from bookings.models import (
     Customer,
     LogEntry,
     Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from bookings.pricing import money
 from bookings.services.common import sync_lines
@@ -305,6 +307,21 @@ class DemoBuilder:
         )
         self.api_key, self.api_key_secret = OrganizationAPIKey.objects.create_key(
             name="Partner app (demo)", organization=self.org, scopes=["read", "write", "approve"]
+        )
+        # The partner app's receiver: told about every change (the history below marks
+        # what it was sent as delivered, so that the demo never calls it).
+        WebhookEndpoint.objects.create(
+            organization=self.org,
+            url="https://partner.harbourlight.example/venuedesk/webhooks",
+            description="Partner app (demo)",
+            sealed_secret=webhooks.seal_secret(webhooks.new_secret()),
+        )
+        WebhookEndpoint.objects.create(
+            organization=self.org,
+            url="https://crm.harbourlight.example/hooks/venuedesk",
+            description="CRM: confirmed and canceled bookings",
+            event_types=["booking.approved", "booking.canceled"],
+            sealed_secret=webhooks.seal_secret(webhooks.new_secret()),
         )
 
     def _catalogue(self) -> None:
@@ -949,6 +966,24 @@ class DemoBuilder:
             ChangeRequest.objects.filter(booking=booking).update(
                 created_at=times.get("change_requested", times["created"])
             )
+            WebhookDelivery.objects.filter(booking=booking).update(
+                status=WebhookDelivery.Status.SENT,
+                attempts=1,
+                last_status_code=200,
+                created_at=stamps["updated_at"],
+                next_attempt_at=stamps["updated_at"],
+                delivered_at=stamps["updated_at"],
+            )
+        # One the partner's receiver kept refusing, for staff to find in the admin.
+        WebhookDelivery.objects.filter(
+            pk=WebhookDelivery.objects.order_by("-pk").first().pk
+        ).update(
+            status=WebhookDelivery.Status.FAILED,
+            attempts=10,
+            last_status_code=503,
+            last_error="HTTP 503 Service Unavailable: maintenance",
+            delivered_at=None,
+        )
 
     def _times(self, plan: Plan) -> tuple[datetime, datetime]:
         venue = self.conference if plan.venue == C else self.club

@@ -265,3 +265,29 @@ class NotificationFactory(DjangoModelFactory):
     recipient = "customer@example.com"
     subject = "We received your request"
     body_text = "Thank you."
+
+
+class WebhookEndpointFactory(DjangoModelFactory):
+    class Meta:
+        model = bookings.WebhookEndpoint
+
+    organization = factory.SubFactory(OrganizationFactory)
+    url = factory.Sequence(lambda n: f"https://hooks{n}.example/venuedesk")
+    sealed_secret = "not-a-sealed-secret"
+
+
+class WebhookDeliveryFactory(DjangoModelFactory):
+    class Meta:
+        model = bookings.WebhookDelivery
+
+    booking = factory.SubFactory(BookingFactory)
+    endpoint = factory.SubFactory(
+        WebhookEndpointFactory, organization=factory.SelfAttribute("..booking.organization")
+    )
+    event = "booking.created"
+    payload = factory.LazyAttribute(
+        lambda delivery: {
+            "event": "booking.created",
+            "data": {"booking": {"id": delivery.booking.pk}},
+        }
+    )
