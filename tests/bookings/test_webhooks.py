@@ -597,3 +597,26 @@ def test_api_keys_and_staff_below_manager_cannot_see_or_make_endpoints(world, ht
     assert api.get(f"/api/v1/webhooks/{endpoint.pk}").status_code == 404
     assert api.delete(f"/api/v1/webhooks/{endpoint.pk}").status_code == 404
     assert WebhookEndpoint.objects.count() == 1
+
+
+def test_an_approved_cancellation_request_is_the_cancellation_and_the_decision(world, httpserver):
+    endpoint_of(world, httpserver)
+    manager = world.actors["manager"]
+    booking = world.book(approve=True)
+    asked = change_request_submit(actor=manager, booking=booking, is_cancellation=True)
+    change_request_approve(actor=manager, change_request=asked)
+    assert events_of(booking)[-3:] == [
+        "change_request.created",
+        "booking.canceled",
+        "change_request.approved",
+    ]
+
+
+def test_the_booking_in_the_payload_is_the_booking_as_the_api_lists_it(world, httpserver):
+    endpoint_of(world, httpserver)
+    booking = world.book()
+    listed = key_client(world.organization, "read").get(
+        f"/api/v1/bookings?search={booking.reference}"
+    )
+    (row,) = listed.json()["results"]
+    assert WebhookDelivery.objects.get().payload["data"]["booking"] == row
