@@ -71,6 +71,7 @@ def owned(world) -> dict:
         "payment-types": f.PaymentTypeFactory(organization=world.organization),
         "booking-forms": world.form,
         "customers": world.customer,
+        "webhooks": f.WebhookEndpointFactory(organization=world.organization),
         "line": SpaceBooking.objects.get(booking=booking),
     }
 
@@ -136,8 +137,11 @@ def test_another_organisations_object_is_404_on_every_route_and_method(
 
 def test_lists_show_none_of_another_organisations_rows(owned):
     stranger = client_with(f.OrganizationFactory(), "read")
+    # Webhook endpoints are listed to managers' sessions only (API keys are refused).
+    manager = manager_client(f.OrganizationFactory())
     for prefix, _, _ in router.registry:
-        body = stranger.get(f"/api/v1/{prefix}").json()
+        client = manager if prefix == "webhooks" else stranger
+        body = client.get(f"/api/v1/{prefix}").json()
         assert body["count"] == 0, prefix
 
 
