@@ -22,6 +22,7 @@ from bookings.models import (
     Notification,
     Payment,
     SpaceBooking,
+    WebhookDelivery,
 )
 from tests import factories
 from tests.backoffice.pages import admin_url, form_data, staff_member_of, with_new_row
@@ -52,6 +53,7 @@ READ_ONLY_MODELS = {
     LogEntry,
     ChangeRequest,
     Notification,
+    WebhookDelivery,
 }
 
 
