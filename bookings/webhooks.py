@@ -193,17 +193,12 @@ def allow_private() -> bool:
 
 
 def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
+    """A globally routable unicast address (not private, loopback, link-local, shared,
+    reserved, documentation or multicast)."""
+    ip = ipaddress.ip_address(address.split("%")[0])  # an IPv6 zone names a local link
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-    )
+    return ip.is_global and not ip.is_multicast and "%" not in address
 
 
 def _parts(url: str):
@@ -344,9 +339,13 @@ def _claim(pk: int, *, due_by: datetime | None = None) -> WebhookDelivery | None
 
 
 class NotDelivered(Exception):
-    def __init__(self, message: str, status_code: int | None = None) -> None:
+    """The receiver did not take it (`status_code` when it answered); `final` when no
+    later attempt can do better."""
+
+    def __init__(self, message: str, status_code: int | None = None, final: bool = False):
         super().__init__(message)
         self.status_code = status_code
+        self.final = final
 
 
 def _attempt(delivery: WebhookDelivery) -> bool:
@@ -358,6 +357,7 @@ def _attempt(delivery: WebhookDelivery) -> bool:
         give_up = True
     except NotDelivered as error:
         outcome = _failure(delivery, str(error), status_code=error.status_code)
+        give_up = error.final
     except (OSError, http.client.HTTPException, AddressRefused) as error:
         outcome = _failure(delivery, f"{type(error).__name__}: {error}")
     else:
@@ -424,7 +424,8 @@ def _post(delivery: WebhookDelivery) -> int:
     connection's OSError). Redirects are not followed: they count as a failure."""
     endpoint = delivery.endpoint
     if not endpoint.is_active:
-        raise NotDelivered("The endpoint is inactive.")
+        # Given up at once; staff may send it with "Retry now" once it is active again.
+        raise NotDelivered("The endpoint is inactive.", final=True)
     secret = open_secret(endpoint)
     scheme, host, port, address = resolve(endpoint.url)
     parts = urlsplit(endpoint.url)

@@ -463,8 +463,10 @@ def test_unknown_events_are_refused_and_chosen_ones_kept_in_order(world, httpser
         "http://192.168.0.10/",
         "http://169.254.169.254/latest/meta-data/",
         "http://[::1]/hooks",
+        "http://[fe80::1]/hooks",
         "http://[::ffff:127.0.0.1]/hooks",
         "http://0.0.0.0/",
+        "http://100.64.0.1/",  # shared address space (carrier-grade NAT)
     ],
 )
 def test_private_addresses_are_refused_in_production(world, settings, url):
@@ -620,3 +622,17 @@ def test_the_booking_in_the_payload_is_the_booking_as_the_api_lists_it(world, ht
     )
     (row,) = listed.json()["results"]
     assert WebhookDelivery.objects.get().payload["data"]["booking"] == row
+
+
+def test_a_delivery_to_an_endpoint_deactivated_since_is_given_up_at_once(world, httpserver):
+    endpoint, _ = endpoint_of(world, httpserver)
+    receiver = Receiver(httpserver)
+    world.book()
+    webhook_endpoint_update(
+        actor=world.actors["manager"], endpoint=endpoint, changes={"is_active": False}
+    )
+    delivery = WebhookDelivery.objects.get()
+    assert webhooks.deliver_webhook(delivery.pk) is False
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_error) == (Status.FAILED, "The endpoint is inactive.")
+    assert receiver.requests == []
