@@ -309,7 +309,7 @@ class DemoBuilder:
             name="Partner app (demo)", organization=self.org, scopes=["read", "write", "approve"]
         )
         # The partner app's receiver: told about every change (the history below marks
-        # what it was sent as delivered, so that the demo never calls it).
+        # what it was sent as delivered, then switches both off: their hosts are examples).
         WebhookEndpoint.objects.create(
             organization=self.org,
             url="https://partner.harbourlight.example/venuedesk/webhooks",
@@ -984,6 +984,7 @@ class DemoBuilder:
             last_error="HTTP 503 Service Unavailable: maintenance",
             delivered_at=None,
         )
+        WebhookEndpoint.objects.filter(organization__slug=ORG_SLUG).update(is_active=False)
 
     def _times(self, plan: Plan) -> tuple[datetime, datetime]:
         venue = self.conference if plan.venue == C else self.club
