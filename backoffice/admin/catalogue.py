@@ -35,9 +35,26 @@ from venues.models import (
 )
 
 
+class RelatedOnlyFilter(RelatedOnlyFieldListFilter):
+    """Offers only related objects the list's own rows use (so no other tenant's), named
+    with the related admin's `list_select_related`: one query, however many choices."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model
+        used = model_admin.get_queryset(request).values(f"{self.field_path}__pk")
+        choices = related._default_manager.filter(pk__in=used)
+        select = getattr(model_admin.admin_site._registry.get(related), "list_select_related", ())
+        if isinstance(select, list | tuple) and select:
+            choices = choices.select_related(*select)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            choices = choices.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in choices]
+
+
 def related_only(field_path: str) -> tuple:
     """A list filter offering only related objects the user can see (no other tenants)."""
-    return (field_path, RelatedOnlyFieldListFilter)
+    return (field_path, RelatedOnlyFilter)
 
 
 class OrganizationScopedAdmin:
