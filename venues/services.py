@@ -348,13 +348,38 @@ def api_key_create(*, actor: Actor, api_key: OrganizationAPIKey) -> str:
     Rules: a manager of the organisation; scopes drawn from read / write / approve, at
     least one (kept sorted, once each)."""
     require(actor, Action.MANAGE, api_key.organization)
-    if not api_key.scopes:
-        raise ValidationError({"scopes": "Choose at least one scope."})
-    api_key.scopes = sorted(set(api_key.scopes))
+    api_key.scopes = _checked_scopes(api_key.scopes)
     secret = OrganizationAPIKey.objects.assign_key(api_key)
     api_key.full_clean()
     api_key.save()
     return secret
+
+
+API_KEY_FIELDS = ("name", "scopes", "expiry_date")
+
+
+def _checked_scopes(scopes) -> list[str]:
+    """Scopes drawn from read / write / approve, at least one, kept sorted and once each."""
+    if not scopes:
+        raise ValidationError({"scopes": "Choose at least one scope."})
+    return sorted(set(scopes))
+
+
+@transaction.atomic
+def api_key_update(
+    *, actor: Actor, api_key: OrganizationAPIKey, changes: Mapping[str, Any]
+) -> OrganizationAPIKey:
+    """Rename a key, or change its scopes or expiry. Rules: a manager of its organisation;
+    the scopes as on creation; a revoked key stays as it was, for the record."""
+    require(actor, Action.MANAGE, api_key.organization)
+    if api_key.revoked:
+        raise ValidationError("This key is revoked; it stays as it was, for the record.")
+    apply_changes(api_key, changes, API_KEY_FIELDS)
+    if "scopes" in changes:
+        api_key.scopes = _checked_scopes(api_key.scopes)
+    api_key.full_clean()
+    api_key.save()
+    return api_key
 
 
 @transaction.atomic

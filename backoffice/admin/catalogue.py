@@ -15,7 +15,7 @@ from backoffice.admin.local_times import VenueTimeZone, local_day_filter
 from backoffice.admin.through_services import InlineThroughServices, ThroughServices
 from bookings.services import catalogue as catalogue_services
 from core.actors import Actor
-from core.permissions import Action, role_may
+from core.permissions import Action, role_may, roles_that_may
 from venues import services as venue_services
 from venues.models import (
     Blockout,
@@ -66,12 +66,14 @@ class OrganizationScopedAdmin:
     use that admin's `list_select_related` so that option labels cost no extra queries.
 
     The permission policy (core.permissions), not Django's model permissions, decides
-    what a staff user may do: every member may look (VIEW); adding, changing and
+    what a staff user may do: looking takes `view_action` (every member: VIEW), and
+    the list shows only the organisations where the user has it; adding, changing and
     deleting take `edit_action` in the organisation of the object (of the parent, for
     inlines).
     """
 
     organization_path: str | None = None
+    view_action = Action.VIEW
     edit_action = Action.MANAGE
 
     @staticmethod
@@ -104,10 +106,10 @@ class OrganizationScopedAdmin:
         )
 
     def has_module_permission(self, request) -> bool:
-        return self.may(request, Action.VIEW)
+        return self.may(request, self.view_action)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return self.may(request, Action.VIEW, obj)
+        return self.may(request, self.view_action, obj)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return self.may(request, self.edit_action, obj)
@@ -119,16 +121,21 @@ class OrganizationScopedAdmin:
         return self.may(request, self.edit_action, obj)
 
     @staticmethod
-    def scope(queryset, path: str, request):
+    def scope(queryset, path: str, request, action: Action = Action.VIEW):
+        """`queryset` limited to the organisations where the user may do `action`."""
         if request.user.is_superuser:
             return queryset
-        organizations = Membership.objects.filter(user_id=request.user.pk).values("organization_id")
+        organizations = Membership.objects.filter(
+            user_id=request.user.pk, role__in=roles_that_may(action)
+        ).values("organization_id")
         return queryset.filter(**{f"{path}__in": organizations})
 
     def get_queryset(self, request):
         if self.organization_path is None:
             raise ImproperlyConfigured(f"{type(self).__name__} must set organization_path.")
-        return self.scope(super().get_queryset(request), self.organization_path, request)
+        return self.scope(
+            super().get_queryset(request), self.organization_path, request, self.view_action
+        )
 
     def choices_for(self, db_field, request, using=None):
         related_model = db_field.related_model
