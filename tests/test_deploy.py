@@ -3,6 +3,7 @@
 import gzip
 import os
 import re
+import runpy
 import secrets
 import signal
 import subprocess
@@ -18,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HOST = "venues.example.org"
 
 
-def production(tmp: Path, static_root: Path) -> dict[str, str]:
-    """The production variables of the README ("Deploying"), on a SQLite file of its own."""
+def production(database: Path, static_root: Path) -> dict[str, str]:
+    """The production variables of the README ("Deploying"), on the SQLite file `database`."""
     kept = {
         name: value
         for name, value in os.environ.items()
@@ -33,7 +34,7 @@ def production(tmp: Path, static_root: Path) -> dict[str, str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://{HOST}",
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{database}",
         "DJANGO_STATIC_ROOT": str(static_root),
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "DJANGO_SECURE_SSL_REDIRECT": "true",
@@ -57,24 +58,25 @@ def manage(environment: dict[str, str], *arguments: str) -> subprocess.Completed
 
 
 @pytest.fixture(scope="module")
-def collected(tmp_path_factory) -> Path:
-    """A STATIC_ROOT that collectstatic has filled (hashed and compressed names)."""
-    static_root = tmp_path_factory.mktemp("static")
-    tmp = tmp_path_factory.mktemp("collect")
-    result = manage(production(tmp, static_root), "collectstatic", "--no-input", "-v0")
-    assert result.returncode == 0, result.stderr
-    return static_root
+def installed(tmp_path_factory) -> dict[str, str]:
+    """The production variables, once `migrate` and `collectstatic` have run with them."""
+    tmp = tmp_path_factory.mktemp("installed")
+    environment = production(tmp / "db.sqlite3", tmp / "static")
+    for step in (["migrate", "--no-input"], ["collectstatic", "--no-input"]):
+        result = manage(environment, *step, "-v0")
+        assert result.returncode == 0, result.stderr
+    return environment
 
 
-def test_check_deploy_with_the_production_variables_reports_nothing(tmp_path, collected):
-    result = manage(production(tmp_path, collected), "check", "--deploy", "--fail-level", "DEBUG")
+def test_check_deploy_with_the_production_variables_reports_nothing(installed):
+    result = manage(installed, "check", "--deploy", "--fail-level", "DEBUG")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_check_deploy_says_when_static_files_are_not_collected(tmp_path):
-    result = manage(production(tmp_path, tmp_path / "empty"), "check", "--deploy")
+    result = manage(production(tmp_path / "db.sqlite3", tmp_path / "empty"), "check", "--deploy")
 
     assert result.returncode == 1
     assert "(core.E001) Static files are not collected" in result.stderr
@@ -144,8 +146,8 @@ def through_the_proxy(url: str, **headers: str):
 def gunicorn(tmp_path):
     started = []
 
-    def start(static_root: Path) -> Gunicorn:
-        server = Gunicorn(production(tmp_path, static_root), tmp_path / "gunicorn.log")
+    def start(environment: dict[str, str]) -> Gunicorn:
+        server = Gunicorn(environment, tmp_path / "gunicorn.log")
         started.append(server)
         return server
 
@@ -154,9 +156,8 @@ def gunicorn(tmp_path):
         server.stop()
 
 
-def test_gunicorn_serves_the_admin_login_and_its_static_files_with_debug_off(gunicorn, collected):
-    server = gunicorn(collected)
-    address = server.address()
+def test_gunicorn_serves_the_admin_login_and_its_static_files_with_debug_off(gunicorn, installed):
+    address = gunicorn(installed).address()
 
     login = through_the_proxy(address + "/admin/login/")
     page = login.read().decode()
@@ -170,15 +171,50 @@ def test_gunicorn_serves_the_admin_login_and_its_static_files_with_debug_off(gun
     assert "immutable" in plain.headers["Cache-Control"]
     assert compressed.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(compressed.read()) == plain.read()
+
+
+def access_log(output: str) -> list[str]:
+    return [line for line in output.splitlines() if " via " in line]
+
+
+def test_the_access_log_names_the_client_and_leaves_out_manage_links(gunicorn, installed):
+    server = gunicorn(installed)
+    address = server.address()
+    token = secrets.token_urlsafe(32)
+
+    through_the_proxy(address + "/admin/login/")
+    with pytest.raises(urllib.error.HTTPError) as not_found:  # no booking has it
+        through_the_proxy(address + f"/manage/{token}/")
     server.stop()
-    # The access log names the client the proxy saw, beside the proxy.
-    assert re.search(r'203\.0\.113\.7 via 127\.0\.0\.1 .*"GET /admin/login/ ', server.output())
+
+    logged = access_log(server.output())
+    # The client the proxy saw, beside the proxy; the request; the status.
+    assert any(
+        re.search(
+            r'^203\.0\.113\.7 via 127\.0\.0\.1 \[.*\] "GET /admin/login/ HTTP/1.1" 200 ', line
+        )
+        for line in logged
+    ), logged
+    assert not_found.value.code == 404
+    assert any('"GET /manage/[redacted]/ HTTP/1.1" 404 ' in line for line in logged), logged
+    assert not any(token in line for line in logged)
+
+
+def test_gunicorn_listens_on_127_0_0_1_by_default_with_workers_for_the_cores(monkeypatch):
+    for name in [name for name in os.environ if name.startswith("GUNICORN_")]:
+        monkeypatch.delenv(name)
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+    assert config["bind"] == "127.0.0.1:8000"
+    assert config["workers"] == min(2 * (os.cpu_count() or 1) + 1, 12)
+    assert config["preload_app"] is False
+    assert config["wsgi_app"] == "config.wsgi:application"
 
 
 def test_without_the_proxy_headers_gunicorn_redirects_to_https_but_not_the_health_probe(
-    gunicorn, collected
+    gunicorn, installed
 ):
-    address = gunicorn(collected).address()
+    address = gunicorn(installed).address()
 
     with pytest.raises(urllib.error.HTTPError) as redirected:
         urllib.request.build_opener(NoRedirects).open(
@@ -200,7 +236,7 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def test_gunicorn_refuses_to_start_when_static_files_are_not_collected(gunicorn, tmp_path):
-    server = gunicorn(tmp_path / "empty")
+    server = gunicorn(production(tmp_path / "db.sqlite3", tmp_path / "empty"))
 
     server.process.wait(timeout=60)
 
