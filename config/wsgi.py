@@ -14,8 +14,8 @@ def _refuse_to_start_without_static_files() -> None:
     """Without collected static files every page would be a 500: say so, and do not start."""
     from core.checks import static_files_collected
 
-    for error in static_files_collected():
-        raise ImproperlyConfigured(f"{error.msg} {error.hint}")
+    if errors := static_files_collected():
+        raise ImproperlyConfigured(f"{errors[0].msg} {errors[0].hint}")
 
 
 _refuse_to_start_without_static_files()
