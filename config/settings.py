@@ -64,6 +64,8 @@ MIDDLEWARE = [
     # Above WhiteNoise, so that static files get the policy header too.
     "csp.middleware.CSPMiddleware",
     "config.security.NoStoreMiddleware",
+    # Before the host check (CommonMiddleware): probes come by address (config.health).
+    "config.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -146,7 +148,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts them (and WhiteNoise serves them from): DJANGO_STATIC_ROOT.
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -180,6 +183,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# -- Deployment (issue 13) --
+# The proxy's health probe comes over plain HTTP on the inside: /healthz is not redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Seconds /healthz waits for Redis (broker, cache) before it calls it down.
+VENUEDESK_HEALTH_TIMEOUT = env.float("VENUEDESK_HEALTH_TIMEOUT", default=2.0)
+# -- end of deployment --
 
 # -- Hardening: content security policy, no-store, login lockout ---------------------------
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is
