@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core import mail
+from django.core.checks import run_checks
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 
@@ -332,3 +333,12 @@ def test_run_periodic_tasks_command_reminds_and_marks_no_shows_without_a_broker(
     # Today's bookings have started: only tomorrow's is reminded. Nobody checked in the
     # parties of 9:00 and 10:00, past the form's 30 minutes.
     assert out.getvalue().strip() == "Reminders queued 1, no-shows marked 2"
+
+
+def test_celery_delivery_without_a_broker_is_warned_about(settings):
+    settings.VENUEDESK_NOTIFICATION_DELIVERY = "celery"
+    settings.CELERY_BROKER_URL = ""
+
+    ids = [message.id for message in run_checks() if message.id.startswith("bookings.")]
+
+    assert ids == ["bookings.W002"]
