@@ -15,6 +15,7 @@ from django.core.checks import run_checks
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 
+from api.catalogue.serializers import BookingFormSerializer
 from bookings import tasks
 from bookings.models import Booking, BookingStatus, LogEntry, Notification
 from bookings.services import SpaceLineIn, booking_arrive
@@ -22,6 +23,7 @@ from config import celery_app
 from core.actors import ActorKind
 from tests.bookings.celery_broker import tasks_sent_to
 from tests.bookings.conftest import at
+from venues.services import booking_form_save
 
 pytestmark = pytest.mark.django_db
 
@@ -342,3 +344,13 @@ def test_celery_delivery_without_a_broker_is_warned_about(settings):
     ids = [message.id for message in run_checks() if message.id.startswith("bookings.")]
 
     assert ids == ["bookings.W002"]
+
+
+def test_a_manager_sets_a_forms_no_show_policy_and_the_api_shows_it(world):
+    booking_form_save(
+        actor=world.actors["manager"], form=world.form, changes={"no_show_after_minutes": 15}
+    )
+
+    world.form.refresh_from_db()
+    assert world.form.no_show_after_minutes == 15
+    assert BookingFormSerializer(world.form).data["no_show_after_minutes"] == 15
