@@ -261,12 +261,52 @@ LOGGING = {
 VENUEDESK_SMS_BACKEND = env.str("VENUEDESK_SMS_BACKEND", default="bookings.sms.LoggingSMSBackend")
 VENUEDESK_NOTIFICATION_MAX_ATTEMPTS = env.int("VENUEDESK_NOTIFICATION_MAX_ATTEMPTS", default=8)
 # -- notification delivery (issue 8: no request waits on the mail server) --
-# How rows are handed over after commit: "background" (a thread of each process; what
-# it cannot do waits for send_notifications) or "inline" (in the committing thread:
-# tests, debugging). Every e-mail attempt uses EMAIL_TIMEOUT, every SMS attempt this one.
-VENUEDESK_NOTIFICATION_DELIVERY = env.str("VENUEDESK_NOTIFICATION_DELIVERY", default="background")
+# How rows are handed over after commit (VENUEDESK_NOTIFICATION_DELIVERY, below with
+# Celery): "celery" (a task per row for the workers), "background" (a thread of each
+# process; what it cannot do waits for send_notifications) or "inline" (in the committing
+# thread: tests, debugging). Every e-mail attempt uses EMAIL_TIMEOUT, every SMS attempt this.
 VENUEDESK_SMS_TIMEOUT = env.int("VENUEDESK_SMS_TIMEOUT", default=10)
 # -- end of notification delivery --
+# -- Celery (issue 13): workers on a broker, or nothing but Python --
+# With a broker (redis://127.0.0.1:6379/1), notifications are delivered by Celery workers
+# (`celery -A config worker`) and `celery -A config beat` runs the schedule below. Without
+# one, tasks run eagerly in the calling process, and notifications go to the background
+# thread (VENUEDESK_NOTIFICATION_DELIVERY's default follows the broker).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True  # no result backend: tasks record their work in the database
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that is down must not hold up the request whose commit hands rows over: give up
+# quickly, the rows stay pending and the next sweep queues them.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+VENUEDESK_NOTIFICATION_DELIVERY = env.str(
+    "VENUEDESK_NOTIFICATION_DELIVERY", default="celery" if CELERY_BROKER_URL else "background"
+)
+# Customers get a reminder this many hours before their approved booking starts (0: none).
+VENUEDESK_REMINDER_HOURS = env.int("VENUEDESK_REMINDER_HOURS", default=24)
+# What `celery beat` runs, every so many seconds.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {
+        "task": "bookings.sweep_outbox",
+        "schedule": env.float("VENUEDESK_SWEEP_SECONDS", default=60),
+    },
+    "send-reminders": {
+        "task": "bookings.send_reminders",
+        "schedule": env.float("VENUEDESK_REMINDER_SWEEP_SECONDS", default=600),
+    },
+    "mark-no-shows": {
+        "task": "bookings.mark_no_shows",
+        "schedule": env.float("VENUEDESK_NO_SHOW_SWEEP_SECONDS", default=300),
+    },
+}
+# -- end of Celery --
 # How long an Idempotency-Key's answer is replayed (then `purge_idempotency_keys` drops it).
 VENUEDESK_IDEMPOTENCY_HOURS = env.int("VENUEDESK_IDEMPOTENCY_HOURS", default=24)
 VENUEDESK_SITE_URL = env.str("VENUEDESK_SITE_URL", default="http://127.0.0.1:8000")

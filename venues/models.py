@@ -652,6 +652,12 @@ class BookingForm(models.Model):
     notify_emails = models.TextField(
         blank=True, help_text="Staff addresses told of new requests, one per line."
     )
+    no_show_after_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Approved bookings nobody arrived for are marked no-show this many minutes "
+        "after their start, automatically. Empty: only staff mark no-shows.",
+    )
     payment_type = models.ForeignKey(
         PaymentType,
         on_delete=models.SET_NULL,

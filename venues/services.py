@@ -203,6 +203,7 @@ BOOKING_FORM_FIELDS = (
     "max_duration_minutes",
     "accepts_discount_codes",
     "cancellation_deadline_hours",
+    "no_show_after_minutes",
     "notify_emails",
     "payment_type",
     "confirmation_text",
