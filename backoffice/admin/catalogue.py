@@ -100,10 +100,17 @@ class OrganizationScopedAdmin:
         ]
         if not organizations or obj is None or obj.pk is None:
             return bool(organizations)
-        path = self.admin_site._registry[type(obj)].organization_path
-        return (
-            type(obj)._default_manager.filter(pk=obj.pk, **{f"{path}__in": organizations}).exists()
-        )
+        # A page asks about its object (and each inline row's parent) many times over.
+        answers = request.__dict__.setdefault("_venuedesk_may", {})
+        key = (type(obj)._meta.label, obj.pk, action)
+        if key not in answers:
+            path = self.admin_site._registry[type(obj)].organization_path
+            answers[key] = (
+                type(obj)
+                ._default_manager.filter(pk=obj.pk, **{f"{path}__in": organizations})
+                .exists()
+            )
+        return answers[key]
 
     def has_module_permission(self, request) -> bool:
         return self.may(request, self.view_action)
