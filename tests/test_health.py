@@ -2,7 +2,6 @@
 
 import json
 import os
-import secrets
 from unittest import mock
 
 import pytest
@@ -168,7 +167,8 @@ def test_an_https_redirect_without_a_trusted_proxy_is_a_warning(settings):
 
 # -- the access log -------------------------------------------------------------------------
 
-TOKEN = secrets.token_urlsafe(32)
+# Fixed, not random: pytest-xdist workers must collect the same test ids.
+TOKEN = "H3_tCSTbuWU_SFWPPUMP9cA8BkbL56xQ1SfW4GjXf3w"
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -192,14 +192,6 @@ class OrganizationAPIKeyAdmin(
             ),
             *super().get_urls(),
         ]
-
-    def change_url(self, api_key: OrganizationAPIKey) -> str:
-        meta = self.opts
-        return reverse(
-            f"admin:{meta.app_label}_{meta.model_name}_change",
-            args=[quote(api_key.pk)],
-            current_app=self.admin_site.name,
-        )
 
     def revoke_view(self, request, object_id):
         """GET: are you sure? POST: revoke it (a revoked key is told apart, not an error)."""

@@ -390,13 +390,6 @@ class BookingMoves:
         """For the bulk actions' `permissions=["approve"]`."""
         return self.may(request, Action.APPROVE, obj)
 
-    def change_url(self, booking: Booking) -> str:
-        return reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-            args=[booking.pk],
-            current_app=self.admin_site.name,
-        )
-
     def move_url(self, booking: Booking, move: Move) -> str:
         return reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_move",

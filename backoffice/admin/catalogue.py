@@ -3,11 +3,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.utils import quote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -111,6 +113,14 @@ class OrganizationScopedAdmin:
                 .exists()
             )
         return answers[key]
+
+    def change_url(self, obj) -> str:
+        """The admin page of `obj` (this admin's model)."""
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[quote(obj.pk)],
+            current_app=self.admin_site.name,
+        )
 
     def has_module_permission(self, request) -> bool:
         return self.may(request, self.view_action)
