@@ -111,9 +111,7 @@ def test_the_feed_has_only_its_own_venues_bookings(client, world, feed):
     f.SpaceBookingFactory(starts_at=soon)  # a venue of another organisation
 
     entries = entries_of(fetch(client, feed[1]))
-    assert [str(entry["UID"]).split("-")[:2] for entry in entries] == [
-        ours.reference.split("-")
-    ]
+    assert [str(entry["UID"]).split("-")[:2] for entry in entries] == [ours.reference.split("-")]
 
 
 def test_the_feed_looks_a_year_ahead_at_most(client, world, feed):

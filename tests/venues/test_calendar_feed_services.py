@@ -29,7 +29,9 @@ def test_a_manager_makes_a_feed_and_reads_its_token_once(world):
 def test_no_one_but_a_manager_of_the_venue_makes_a_feed(world, who):
     # The address reads every booking of the venue without a login, like an API key.
     with pytest.raises(PermissionDenied):
-        calendar_feed_create(actor=world.actors[who], feed=CalendarFeed(venue=world.venue, name="x"))
+        calendar_feed_create(
+            actor=world.actors[who], feed=CalendarFeed(venue=world.venue, name="x")
+        )
     assert not CalendarFeed.objects.exists()
 
 
@@ -62,5 +64,6 @@ def test_the_system_makes_feeds_without_a_creator(world):
 
 @pytest.mark.parametrize("token", ["", "x" * 201, "not-a-token"])
 def test_an_empty_long_or_unknown_token_opens_no_feed(world, token):
-    calendar_feed_create(actor=world.actors["manager"], feed=CalendarFeed(venue=world.venue, name="x"))
+    feed = CalendarFeed(venue=world.venue, name="x")
+    calendar_feed_create(actor=world.actors["manager"], feed=feed)
     assert calendar_feed_by_token(token=token) is None
