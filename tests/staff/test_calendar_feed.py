@@ -2,6 +2,7 @@
 with icalendar, the venue's bookings only, in its zone; a revoked or unknown token is a
 404; the same few queries however many bookings."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -153,3 +154,18 @@ def test_the_feed_is_rate_limited_per_client(client, world, feed, settings):
 
 def test_the_feed_answers_only_get(client, feed):
     assert client.post(f"/calendars/{feed[1]}.ics").status_code == 405
+
+
+def test_the_staff_calendar_leads_managers_to_the_venues_feeds(client, world, feed):
+    feeds_link = re.compile(r'href="([^"]*/calendarfeed/\?venue__id__exact=(\d+))"')
+    client.force_login(world.actors["manager"].user)
+    page = client.get(f"/staff/calendar/?venue={world.venue.pk}").content.decode()
+    [(address, venue_id)] = feeds_link.findall(page)
+    assert int(venue_id) == world.venue.pk
+    listed = client.get(address.replace("&amp;", "&"))
+    assert listed.status_code == 200
+    assert list(listed.context["cl"].result_list) == [feed[0]]
+
+    client.force_login(world.actors["approver"].user)
+    page = client.get(f"/staff/calendar/?venue={world.venue.pk}").content.decode()
+    assert feeds_link.findall(page) == []
