@@ -214,10 +214,6 @@ class CalendarFeedInline(ManagersOnly, ScopedTabularInline):
     show_change_link = True
     verbose_name_plural = "calendar feeds (add one under Calendar feeds)"
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        # A venue being added has no feeds yet (and its form then posts no rows of them).
-        return obj is not None and super().has_view_permission(request, obj)
-
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
@@ -242,6 +238,10 @@ class VenueAdmin(ThroughServices, ScopedAdmin):
 
     def zone_for(self, request, obj=None):
         return obj.tzinfo if obj is not None else super().zone_for(request)
+
+    def get_inlines(self, request, obj):
+        # A venue being added has no feeds yet (and its form then posts no rows of them).
+        return self.inlines if obj is not None else (OpeningHoursInline,)
 
     def save_through_service(self, request, venue, changes):
         return venue_services.venue_save(actor=self.actor(request), venue=venue, changes=changes)
