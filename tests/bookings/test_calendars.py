@@ -145,3 +145,10 @@ def test_a_staff_session_of_the_organisation_reads_the_ics_too(world, client):
     response = client.get(f"/api/v1/bookings/{world.book().pk}/ics/")
     assert response.status_code == 200
     assert Calendar.from_ical(response.content).walk("VEVENT")
+
+
+def test_the_api_ics_answers_without_the_trailing_slash_too(world):
+    api = client_with(world.organization, "read")
+    response = api.get(f"/api/v1/bookings/{world.book().pk}/ics")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
