@@ -31,9 +31,11 @@ from bookings.models import (
 from bookings.pricing import money
 from bookings.services.common import sync_lines
 from core.actors import Actor, ActorKind
+from venues import services as venue_services
 from venues.models import (
     Blockout,
     BookingForm,
+    CalendarFeed,
     CustomField,
     Discount,
     Event,
@@ -232,6 +234,7 @@ class DemoBuilder:
         self.now = timezone.now()
         self.users: dict[str, object] = {}
         self.api_key_secret = ""
+        self.calendar_feed_path = ""
 
     def run(self) -> bool:
         """Create the demo data unless it exists; True if it was created now."""
@@ -244,6 +247,7 @@ class DemoBuilder:
             if created:
                 self._catalogue()
                 self._bookings()
+                self._calendar_feed()
         return created
 
     @staticmethod
@@ -306,6 +310,12 @@ class DemoBuilder:
         self.api_key, self.api_key_secret = OrganizationAPIKey.objects.create_key(
             name="Partner app (demo)", organization=self.org, scopes=["read", "write", "approve"]
         )
+
+    def _calendar_feed(self) -> None:
+        """The conference centre's feed for the front desk's calendar app (address shown once)."""
+        feed = CalendarFeed(venue=self.conference, name="Front desk calendar (demo)")
+        token = venue_services.calendar_feed_create(actor=Actor.system(), feed=feed)
+        self.calendar_feed_path = reverse("calendar-feed", args=[token])
 
     def _catalogue(self) -> None:
         org = self.org

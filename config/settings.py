@@ -343,6 +343,10 @@ VENUEDESK_PAGE_RATES = {
     # The slot lists the booking and change forms fetch as the customer picks (each one
     # looks at the calendar): many more, but not unbounded.
     "public_slots": env.str("VENUEDESK_PUBLIC_SLOTS_RATE", default="120/minute"),
+    # -- Calendar feeds (issue 13) --
+    # Fetches of staff calendar feeds (/calendars/<token>.ics) per client address: apps
+    # poll every few minutes, but one calendar service fetches many feeds from one address.
+    "calendar_feeds": env.str("VENUEDESK_CALENDAR_FEED_RATE", default="120/minute"),
 }
 VENUEDESK_LINKS_PER_ADDRESS_RATE = env.str("VENUEDESK_LINKS_PER_ADDRESS_RATE", default="5/hour")
 

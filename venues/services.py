@@ -18,11 +18,12 @@ from django.db import models, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
-from core.actors import Actor
+from core.actors import Actor, ActorKind
 from core.errors import ErrorCode, InUse
 from core.permissions import Action, Role, require
 from venues.models import (
     BookingForm,
+    CalendarFeed,
     Discount,
     Membership,
     OpeningHours,
@@ -405,3 +406,35 @@ def api_key_used(api_key: OrganizationAPIKey) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=since)
     ).update(last_used_at=now)
     api_key.last_used_at = now
+
+
+# -- calendar feeds -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_feed_create(*, actor: Actor, feed: CalendarFeed) -> str:
+    """Make the unsaved `feed` (its venue and name set); answer its token, which is never
+    stored (only its hash) and so can be shown only this once. Rules: a manager of the
+    venue's organisation, as for API keys: whoever holds the address reads every booking
+    of the venue (customers' names included) without logging in."""
+    require(actor, Action.MANAGE, feed.venue.organization)
+    token = feed.issue_token()
+    feed.created_by = actor.user if actor.kind == ActorKind.USER else None
+    feed.full_clean()
+    feed.save()
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, actor: Actor, feed: CalendarFeed) -> bool:
+    """Revoke a feed for good: its address answers 404 from the next request on (calendar
+    apps may still show what they fetched before). Rules: a manager of the venue's
+    organisation. False when it was revoked already (nothing changes)."""
+    require(actor, Action.MANAGE, feed.venue.organization)
+    now = timezone.now()
+    revoked = CalendarFeed.objects.filter(pk=feed.pk, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    if revoked:
+        feed.revoked_at = now
+    return revoked == 1

@@ -22,6 +22,7 @@ from venues import services as venue_services
 from venues.models import (
     Blockout,
     BookingForm,
+    CalendarFeed,
     CustomField,
     Discount,
     Event,
@@ -231,6 +232,39 @@ class OpeningHoursInline(InlineThroughServices, ScopedTabularInline):
         venue_services.opening_hours_delete(actor=self.actor(request), period=period)
 
 
+class ManagersOnly:
+    """Only managers see calendar feeds: an address lets its holder read the venue's
+    bookings without logging in."""
+
+    def has_module_permission(self, request) -> bool:
+        return self.may(request, Action.MANAGE)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.may(request, Action.MANAGE, obj)
+
+
+class CalendarFeedInline(ManagersOnly, ScopedTabularInline):
+    """The venue's feeds on its page, for the record; made and revoked on their own pages."""
+
+    model = CalendarFeed
+    organization_path = "venue__organization"
+    venue_path = "venue"
+    fields = ("name", "created_by", "created_at", "revoked_at")
+    readonly_fields = fields
+    select_related = ("created_by",)
+    show_change_link = True
+    verbose_name_plural = "calendar feeds (add one under Calendar feeds)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Venue)
 class VenueAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
@@ -239,12 +273,16 @@ class VenueAdmin(ThroughServices, ScopedAdmin):
     list_select_related = ("organization",)
     search_fields = ("name", "slug", "city", "address")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (OpeningHoursInline,)
+    inlines = (OpeningHoursInline, CalendarFeedInline)
     creation_fields = ("organization",)
     service_fields = venue_services.VENUE_FIELDS
 
     def zone_for(self, request, obj=None):
         return obj.tzinfo if obj is not None else super().zone_for(request)
+
+    def get_inlines(self, request, obj):
+        # A venue being added has no feeds yet (and its form then posts no rows of them).
+        return self.inlines if obj is not None else (OpeningHoursInline,)
 
     def save_through_service(self, request, venue, changes):
         return venue_services.venue_save(actor=self.actor(request), venue=venue, changes=changes)
