@@ -5,7 +5,7 @@ from django.core.checks import Error, Tags, Warning, register
 
 
 @register()
-def notification_delivery_settings(app_configs=None, **kwargs) -> list[Error]:
+def notification_delivery_settings(app_configs=None, **kwargs) -> list[Error | Warning]:
     from bookings.notifications import DELIVERY_MODES
 
     errors = []
@@ -16,6 +16,15 @@ def notification_delivery_settings(app_configs=None, **kwargs) -> list[Error]:
                 f"VENUEDESK_NOTIFICATION_DELIVERY is {mode!r}.",
                 hint=f"Use one of: {', '.join(DELIVERY_MODES)}.",
                 id="bookings.E001",
+            )
+        )
+    if mode == "celery" and not settings.CELERY_BROKER_URL:
+        errors.append(
+            Warning(
+                "VENUEDESK_NOTIFICATION_DELIVERY is 'celery' but CELERY_BROKER_URL is not set: "
+                "the tasks run in the request that commits, which then waits on the mail server.",
+                hint="Set CELERY_BROKER_URL, or leave VENUEDESK_NOTIFICATION_DELIVERY empty.",
+                id="bookings.W002",
             )
         )
     for name in ("EMAIL_TIMEOUT", "VENUEDESK_SMS_TIMEOUT"):

@@ -33,9 +33,11 @@ from bookings.models import (
 from bookings.pricing import money
 from bookings.services.common import sync_lines
 from core.actors import Actor, ActorKind
+from venues import services as venue_services
 from venues.models import (
     Blockout,
     BookingForm,
+    CalendarFeed,
     CustomField,
     Discount,
     Event,
@@ -234,6 +236,7 @@ class DemoBuilder:
         self.now = timezone.now()
         self.users: dict[str, object] = {}
         self.api_key_secret = ""
+        self.calendar_feed_path = ""
 
     def run(self) -> bool:
         """Create the demo data unless it exists; True if it was created now."""
@@ -246,6 +249,7 @@ class DemoBuilder:
             if created:
                 self._catalogue()
                 self._bookings()
+                self._calendar_feed()
         return created
 
     @staticmethod
@@ -323,6 +327,12 @@ class DemoBuilder:
             event_types=["booking.approved", "booking.canceled"],
             sealed_secret=webhooks.seal_secret(webhooks.new_secret()),
         )
+
+    def _calendar_feed(self) -> None:
+        """The conference centre's feed for the front desk's calendar app (address shown once)."""
+        feed = CalendarFeed(venue=self.conference, name="Front desk calendar (demo)")
+        token = venue_services.calendar_feed_create(actor=Actor.system(), feed=feed)
+        self.calendar_feed_path = reverse("calendar-feed", args=[token])
 
     def _catalogue(self) -> None:
         org = self.org

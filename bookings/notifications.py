@@ -3,9 +3,10 @@
 `queue()` renders the messages and stores them in the caller's transaction, so a
 notification exists exactly when the change it tells about does. Once that transaction
 has committed, `hand_over()` gives the new rows to the delivery mechanism that
-VENUEDESK_NOTIFICATION_DELIVERY names (a background thread by default; `inline` sends in
-the committing thread). Whatever fails or is left over is retried by `deliver_due()`
-(`manage.py send_notifications`) with a growing delay. Delivery never raises: a
+VENUEDESK_NOTIFICATION_DELIVERY names (Celery workers when a broker is configured, else a
+background thread; `inline` sends in the committing thread). Whatever fails or is left
+over is retried with a growing delay, by the workers' outbox sweep (bookings.tasks) or by
+`deliver_due()` (`manage.py send_notifications`). Delivery never raises: a
 mail-server outage leaves rows pending and never touches the booking.
 
 No request waits on a mail server, and no database transaction or row lock is held
@@ -470,19 +471,23 @@ def _names_of_spaces_and_layouts(items: list[dict]) -> dict[tuple[str, int], str
 
 # -- hand-over after commit ---------------------------------------------------------------------
 
-INLINE, BACKGROUND = "inline", "background"
-DELIVERY_MODES = (INLINE, BACKGROUND)
+INLINE, BACKGROUND, CELERY = "inline", "background", "celery"
+DELIVERY_MODES = (INLINE, BACKGROUND, CELERY)
 
 
 def hand_over(ids: list[int]) -> None:
     """Start delivering the rows `ids`, just queued by a transaction that has committed.
 
-    The one place that picks how (VENUEDESK_NOTIFICATION_DELIVERY): `background` gives them
-    to this process's delivery thread and returns at once; `inline` sends them here and now
-    (tests, debugging). Whatever is not delivered stays pending for `deliver_due()`.
+    The one place that picks how (VENUEDESK_NOTIFICATION_DELIVERY): `celery` queues one
+    task per row for the workers (run here and now when no broker is configured);
+    `background` gives them to this process's delivery thread and returns at once; `inline`
+    sends them here and now (tests, debugging). Whatever is not delivered stays pending for
+    the outbox sweep (bookings.tasks) or `deliver_due()`.
     """
     mode = settings.VENUEDESK_NOTIFICATION_DELIVERY
-    if mode == BACKGROUND:
+    if mode == CELERY:
+        _queue_for_workers(ids)
+    elif mode == BACKGROUND:
         background.submit(ids)
     elif mode == INLINE:
         deliver_ids(ids)
@@ -494,6 +499,21 @@ def hand_over(ids: list[int]) -> None:
             ", ".join(DELIVERY_MODES),
             ids,
         )
+
+
+def _queue_for_workers(ids: Iterable[int]) -> None:
+    # Imported here: the tasks module imports this one.
+    from bookings.tasks import deliver_notification
+
+    for pk in ids:
+        try:
+            deliver_notification.delay(pk)
+        except Exception:  # the broker is down: the row waits for the next sweep
+            logger.exception(
+                "Could not queue notification %s for the workers; the outbox sweep or "
+                "send_notifications sends it later.",
+                pk,
+            )
 
 
 class BackgroundDelivery:
@@ -771,13 +791,8 @@ def deliver_due(*, now: datetime | None = None, limit: int = 100) -> tuple[int, 
     every outcome is committed as soon as it is known, and several workers may run at once.
     """
     now = now or timezone.now()
-    due = (
-        Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
     sent = failed = 0
-    for pk in list(due):
+    for pk in due_ids(now=now, limit=limit):
         try:
             claimed = _claim(pk, due_by=now)
             outcome = None if claimed is None else _attempt(claimed)
@@ -789,3 +804,12 @@ def deliver_due(*, now: datetime | None = None, limit: int = 100) -> tuple[int, 
         elif outcome is False:
             failed += 1
     return sent, failed
+
+
+def due_ids(*, now: datetime, limit: int) -> list[int]:
+    """The ids of up to `limit` pending rows whose next attempt is due, longest waiting first."""
+    return list(
+        Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )

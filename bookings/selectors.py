@@ -27,6 +27,7 @@ from bookings.availability import (
     peak_load,
     preparation_minutes,
 )
+from bookings.calendars import ICS_CHANGES
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -880,4 +881,44 @@ def calendar_get(
         space_bookings=list(lines) if space_ids else [],
         blockouts=list(blockouts) if space_ids else [],
         opening_periods=opening_periods(venue, start, end),
+    )
+
+
+# -- calendars (.ics) ----------------------------------------------------------------------------
+
+# A venue's calendar feed: what staff look back on and ahead to, and at most how many
+# entries (a calendar app fetches the whole feed every few minutes).
+FEED_DAYS_BACK = 30
+FEED_DAYS_AHEAD = 365
+FEED_MAX_LINES = 2000
+
+
+def calendar_sequences(*, booking_ids: list[int]) -> dict[int, int]:
+    """{booking id: the number of changes a calendar shows (bookings.calendars.ICS_CHANGES)
+    in its history}, the SEQUENCE of its calendar entries; one query for any number."""
+    counts = (
+        LogEntry.objects.filter(booking_id__in=booking_ids, action__in=ICS_CHANGES)
+        .values("booking_id")
+        .annotate(changes=Count("pk"))
+        .order_by()
+    )
+    return {row["booking_id"]: row["changes"] for row in counts}
+
+
+def venue_feed_line_list(*, venue: Venue, now: datetime | None = None) -> list[SpaceBooking]:
+    """The space lines a venue's calendar feed shows: those of requests and of held (or
+    released) bookings (CALENDAR_STATUSES, as the staff calendar), starting from
+    FEED_DAYS_BACK days ago to FEED_DAYS_AHEAD days ahead, the first FEED_MAX_LINES by
+    start, with their booking, customer and space. One query, however many lines."""
+    now = now or timezone.now()
+    return list(
+        SpaceBooking.objects.filter(
+            space__venue=venue,
+            booking__venue=venue,
+            booking__status__in=CALENDAR_STATUSES,
+            ends_at__gt=now - timedelta(days=FEED_DAYS_BACK),
+            starts_at__lt=now + timedelta(days=FEED_DAYS_AHEAD),
+        )
+        .select_related("booking__customer", "space")
+        .order_by("starts_at", "pk")[:FEED_MAX_LINES]
     )

@@ -11,9 +11,10 @@ The payload is rendered by whoever registered a renderer (`register_payload_rend
 the API door does so in its AppConfig.ready(), with its own serializers, because this
 layer may not import the doors. Without one, a minimal booking is sent.
 
-After commit, `hand_over()` gives the new rows to VENUEDESK_WEBHOOK_DELIVERY ("background"
-thread by default, "inline" in tests); `deliver_due_webhooks()` (`manage.py send_webhooks`,
-or a periodic task) sends what is due again. A delivery is claimed with a lease in one
+After commit, `hand_over()` gives the new rows to VENUEDESK_WEBHOOK_DELIVERY (a Celery task
+each with a broker, else a "background" thread; "inline" in tests); the outbox sweep
+(bookings.tasks) or `deliver_due_webhooks()` (`manage.py send_webhooks`) sends what is due
+again. A delivery is claimed with a lease in one
 short UPDATE, POSTed outside any transaction with connect and read timeouts, and recorded in
 another UPDATE: 2xx is sent; anything else is retried with a doubling delay until
 VENUEDESK_WEBHOOK_MAX_ATTEMPTS, then failed (staff see it in the admin).
@@ -251,24 +252,38 @@ def check_url(url: str) -> None:
 
 # -- hand-over after commit ---------------------------------------------------------------------
 
-INLINE, BACKGROUND = "inline", "background"
+INLINE, BACKGROUND, CELERY = "inline", "background", "celery"
 
 
 def hand_over(ids: list[int]) -> None:
-    """Start delivering the rows `ids` just committed (VENUEDESK_WEBHOOK_DELIVERY says how);
-    what is not delivered waits for `deliver_due_webhooks()`."""
+    """Start delivering the rows `ids` just committed (VENUEDESK_WEBHOOK_DELIVERY says how:
+    a Celery task each, this process's delivery thread, or here and now); what is not
+    delivered waits for the outbox sweep (bookings.tasks) or `deliver_due_webhooks()`."""
     mode = settings.VENUEDESK_WEBHOOK_DELIVERY
-    if mode == BACKGROUND:
+    if mode == CELERY:
+        _queue_for_workers(ids)
+    elif mode == BACKGROUND:
         background.submit(ids)
     elif mode == INLINE:
         deliver_ids(ids)
     else:
         logger.error(
-            "VENUEDESK_WEBHOOK_DELIVERY=%r is not one of inline, background; webhook "
+            "VENUEDESK_WEBHOOK_DELIVERY=%r is not one of celery, background, inline; webhook "
             "deliveries %s are left to send_webhooks.",
             mode,
             ids,
         )
+
+
+def _queue_for_workers(ids: Iterable[int]) -> None:
+    # Imported here: the tasks module imports this one.
+    from bookings.tasks import deliver_webhook as deliver_webhook_task
+
+    for pk in ids:
+        try:
+            deliver_webhook_task.delay(pk)
+        except Exception:  # the broker is down: the row waits for the next sweep
+            logger.exception("Could not queue webhook delivery %s for the workers.", pk)
 
 
 def deliver_ids(ids: Iterable[int]) -> None:
@@ -316,13 +331,17 @@ def deliver_due_webhooks(*, now: datetime | None = None, limit: int = 100) -> tu
 
     Returns (sent, failed attempts); safe to run from several workers at once."""
     now = now or timezone.now()
-    due = (
+    outcomes = [deliver_webhook(pk, due_by=now) for pk in due_ids(now=now, limit=limit)]
+    return outcomes.count(True), outcomes.count(False)
+
+
+def due_ids(*, now: datetime, limit: int) -> list[int]:
+    """The ids of up to `limit` pending deliveries whose next attempt is due, oldest first."""
+    return list(
         WebhookDelivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
-    outcomes = [deliver_webhook(pk, due_by=now) for pk in list(due)]
-    return outcomes.count(True), outcomes.count(False)
 
 
 def _claim(pk: int, *, due_by: datetime | None = None) -> WebhookDelivery | None:

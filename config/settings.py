@@ -65,6 +65,8 @@ MIDDLEWARE = [
     # Above WhiteNoise, so that static files get the policy header too.
     "csp.middleware.CSPMiddleware",
     "config.security.NoStoreMiddleware",
+    # Before the host check (CommonMiddleware): probes come by address (config.health).
+    "config.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -147,7 +149,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts them (and WhiteNoise serves them from): DJANGO_STATIC_ROOT.
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -181,6 +184,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# -- Deployment (issue 13) --
+# The proxy's health probe comes over plain HTTP on the inside: /healthz is not redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Seconds /healthz waits for Redis (broker, cache) before it calls it down.
+VENUEDESK_HEALTH_TIMEOUT = env.float("VENUEDESK_HEALTH_TIMEOUT", default=2.0)
+# -- end of deployment --
 
 # -- Hardening: content security policy, no-store, login lockout ---------------------------
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is
@@ -253,19 +262,62 @@ LOGGING = {
 VENUEDESK_SMS_BACKEND = env.str("VENUEDESK_SMS_BACKEND", default="bookings.sms.LoggingSMSBackend")
 VENUEDESK_NOTIFICATION_MAX_ATTEMPTS = env.int("VENUEDESK_NOTIFICATION_MAX_ATTEMPTS", default=8)
 # -- notification delivery (issue 8: no request waits on the mail server) --
-# How rows are handed over after commit: "background" (a thread of each process; what
-# it cannot do waits for send_notifications) or "inline" (in the committing thread:
-# tests, debugging). Every e-mail attempt uses EMAIL_TIMEOUT, every SMS attempt this one.
-VENUEDESK_NOTIFICATION_DELIVERY = env.str("VENUEDESK_NOTIFICATION_DELIVERY", default="background")
+# How rows are handed over after commit (VENUEDESK_NOTIFICATION_DELIVERY, below with
+# Celery): "celery" (a task per row for the workers), "background" (a thread of each
+# process; what it cannot do waits for send_notifications) or "inline" (in the committing
+# thread: tests, debugging). Every e-mail attempt uses EMAIL_TIMEOUT, every SMS attempt this.
 VENUEDESK_SMS_TIMEOUT = env.int("VENUEDESK_SMS_TIMEOUT", default=10)
 # -- end of notification delivery --
+# -- Celery (issue 13): workers on a broker, or nothing but Python --
+# With a broker (redis://127.0.0.1:6379/1), notifications are delivered by Celery workers
+# (`celery -A config worker`) and `celery -A config beat` runs the schedule below. Without
+# one, tasks run eagerly in the calling process, and notifications go to the background
+# thread (VENUEDESK_NOTIFICATION_DELIVERY's default follows the broker).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True  # no result backend: tasks record their work in the database
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that is down must not hold up the request whose commit hands rows over: give up
+# quickly, the rows stay pending and the next sweep queues them.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+VENUEDESK_NOTIFICATION_DELIVERY = env.str(
+    "VENUEDESK_NOTIFICATION_DELIVERY", default="celery" if CELERY_BROKER_URL else "background"
+)
+# Customers get a reminder this many hours before their approved booking starts (0: none).
+VENUEDESK_REMINDER_HOURS = env.int("VENUEDESK_REMINDER_HOURS", default=24)
+# What `celery beat` runs, every so many seconds.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {
+        "task": "bookings.sweep_outbox",
+        "schedule": env.float("VENUEDESK_SWEEP_SECONDS", default=60),
+    },
+    "send-reminders": {
+        "task": "bookings.send_reminders",
+        "schedule": env.float("VENUEDESK_REMINDER_SWEEP_SECONDS", default=600),
+    },
+    "mark-no-shows": {
+        "task": "bookings.mark_no_shows",
+        "schedule": env.float("VENUEDESK_NO_SHOW_SWEEP_SECONDS", default=300),
+    },
+}
+# -- end of Celery --
 # -- Webhooks (issue 13) --
-# How new deliveries are handed over after commit ("background" thread, or "inline"),
+# How new deliveries are handed over after commit ("celery" tasks, the default with a
+# broker; "background" thread, the default without; or "inline"),
 # the connect / read timeouts of one POST (seconds), the attempts before a delivery is
 # given up (retries wait VENUEDESK_WEBHOOK_RETRY_SECONDS, doubling each time, up to 6 h),
 # and whether endpoints may be on private, loopback or link-local addresses (always
 # allowed with DJANGO_DEBUG on; never in production unless this says so).
-VENUEDESK_WEBHOOK_DELIVERY = env.str("VENUEDESK_WEBHOOK_DELIVERY", default="background")
+VENUEDESK_WEBHOOK_DELIVERY = env.str(
+    "VENUEDESK_WEBHOOK_DELIVERY", default="celery" if CELERY_BROKER_URL else "background"
+)
 VENUEDESK_WEBHOOK_CONNECT_TIMEOUT = env.float("VENUEDESK_WEBHOOK_CONNECT_TIMEOUT", default=3.0)
 VENUEDESK_WEBHOOK_READ_TIMEOUT = env.float("VENUEDESK_WEBHOOK_READ_TIMEOUT", default=10.0)
 VENUEDESK_WEBHOOK_MAX_ATTEMPTS = env.int("VENUEDESK_WEBHOOK_MAX_ATTEMPTS", default=10)
@@ -308,6 +360,10 @@ VENUEDESK_PAGE_RATES = {
     # The slot lists the booking and change forms fetch as the customer picks (each one
     # looks at the calendar): many more, but not unbounded.
     "public_slots": env.str("VENUEDESK_PUBLIC_SLOTS_RATE", default="120/minute"),
+    # -- Calendar feeds (issue 13) --
+    # Fetches of staff calendar feeds (/calendars/<token>.ics) per client address: apps
+    # poll every few minutes, but one calendar service fetches many feeds from one address.
+    "calendar_feeds": env.str("VENUEDESK_CALENDAR_FEED_RATE", default="120/minute"),
 }
 VENUEDESK_LINKS_PER_ADDRESS_RATE = env.str("VENUEDESK_LINKS_PER_ADDRESS_RATE", default="5/hour")
 

@@ -5,6 +5,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from staff.views.calendar_feed import calendar_feed
+
 admin.site.site_header = "Venuedesk"
 admin.site.site_title = "Venuedesk"
 admin.site.index_title = "Bookings and catalogue"
@@ -18,6 +20,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("public.urls")),
     path("staff/", include("staff.urls")),
+    # Staff calendar apps subscribe here without a login: the token is the key.
+    path("calendars/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (?script), which the
     # content security policy allows; the plain view's inline script would be blocked.

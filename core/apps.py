@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from core import checks  # noqa: F401 - registers the deployment checks
         from core.cache import create_cache_tables
 
         post_migrate.connect(create_cache_tables, sender=self)

@@ -153,6 +153,15 @@ class PaymentTypeFactory(DjangoModelFactory):
     kind = venues.PaymentType.Kind.CARD
 
 
+class CalendarFeedFactory(DjangoModelFactory):
+    class Meta:
+        model = venues.CalendarFeed
+
+    venue = factory.SubFactory(VenueFactory)
+    name = factory.Sequence(lambda n: f"Calendar {n}")
+    token_hash = factory.Sequence(lambda n: venues.hash_feed_token(f"token {n}"))
+
+
 class BookingFormFactory(DjangoModelFactory):
     class Meta:
         model = venues.BookingForm

@@ -1,6 +1,8 @@
 """The catalogue: who rents out what, where, when and for how much."""
 
+import hashlib
 import re
+import secrets
 import zoneinfo
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -191,6 +193,43 @@ class Venue(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+def hash_feed_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CalendarFeed(models.Model):
+    """A secret address that serves a venue's bookings to staff calendar apps (subscribed
+    by URL, so the token is the only key); only the token's hash is kept."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="calendar_feeds")
+    name = models.CharField(
+        max_length=100, help_text="Whose calendar reads it, e.g. “Front desk tablet”."
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "calendar feed"
+        ordering = ["venue__name", "name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.venue}: {self.name}"
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def issue_token(self) -> str:
+        """Make the secret token (not saved), keep only its hash, return the token."""
+        token = secrets.token_urlsafe(32)  # 256 bits
+        self.token_hash = hash_feed_token(token)
+        return token
 
 
 class VatRate(models.Model):
@@ -651,6 +690,12 @@ class BookingForm(models.Model):
     )
     notify_emails = models.TextField(
         blank=True, help_text="Staff addresses told of new requests, one per line."
+    )
+    no_show_after_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Approved bookings nobody arrived for are marked no-show this many minutes "
+        "after their start, automatically. Empty: only staff mark no-shows.",
     )
     payment_type = models.ForeignKey(
         PaymentType,

@@ -12,6 +12,7 @@ from core.actors import Actor, ActorKind
 from venues.models import (
     Blockout,
     BookingForm,
+    CalendarFeed,
     CustomField,
     Discount,
     Event,
@@ -22,6 +23,7 @@ from venues.models import (
     Space,
     VatRate,
     Venue,
+    hash_feed_token,
 )
 
 
@@ -166,4 +168,25 @@ def _with_what_the_form_offers(forms: QuerySet[BookingForm]) -> QuerySet[Booking
             "products",
             queryset=InventoryProduct.objects.filter(is_active=True).order_by("name"),
         ),
+    )
+
+
+def calendar_feed_list(*, organizations: QuerySet[Organization]) -> QuerySet[CalendarFeed]:
+    """Calendar feeds of `organizations`' venues, revoked ones included, with who made them."""
+    return CalendarFeed.objects.filter(venue__organization__in=organizations).select_related(
+        "venue__organization", "created_by"
+    )
+
+
+def calendar_feed_by_token(*, token: str) -> CalendarFeed | None:
+    """The unrevoked feed whose token this is, with its venue; None for any other token.
+
+    One query by the token's hash whether the token is unknown or revoked, so the answer
+    (and its time) tells the two apart no better than a guess."""
+    if not token or len(token) > 200:
+        return None
+    return (
+        CalendarFeed.objects.filter(token_hash=hash_feed_token(token), revoked_at__isnull=True)
+        .select_related("venue")
+        .first()
     )

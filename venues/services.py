@@ -18,11 +18,12 @@ from django.db import models, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
-from core.actors import Actor
+from core.actors import Actor, ActorKind
 from core.errors import ErrorCode, InUse
 from core.permissions import Action, Role, require
 from venues.models import (
     BookingForm,
+    CalendarFeed,
     Discount,
     Membership,
     OpeningHours,
@@ -203,6 +204,7 @@ BOOKING_FORM_FIELDS = (
     "max_duration_minutes",
     "accepts_discount_codes",
     "cancellation_deadline_hours",
+    "no_show_after_minutes",
     "notify_emails",
     "payment_type",
     "confirmation_text",
@@ -348,13 +350,38 @@ def api_key_create(*, actor: Actor, api_key: OrganizationAPIKey) -> str:
     Rules: a manager of the organisation; scopes drawn from read / write / approve, at
     least one (kept sorted, once each)."""
     require(actor, Action.MANAGE, api_key.organization)
-    if not api_key.scopes:
-        raise ValidationError({"scopes": "Choose at least one scope."})
-    api_key.scopes = sorted(set(api_key.scopes))
+    api_key.scopes = _checked_scopes(api_key.scopes)
     secret = OrganizationAPIKey.objects.assign_key(api_key)
     api_key.full_clean()
     api_key.save()
     return secret
+
+
+API_KEY_FIELDS = ("name", "scopes", "expiry_date")
+
+
+def _checked_scopes(scopes) -> list[str]:
+    """Scopes drawn from read / write / approve, at least one, kept sorted and once each."""
+    if not scopes:
+        raise ValidationError({"scopes": "Choose at least one scope."})
+    return sorted(set(scopes))
+
+
+@transaction.atomic
+def api_key_update(
+    *, actor: Actor, api_key: OrganizationAPIKey, changes: Mapping[str, Any]
+) -> OrganizationAPIKey:
+    """Rename a key, or change its scopes or expiry. Rules: a manager of its organisation;
+    the scopes as on creation; a revoked key stays as it was, for the record."""
+    require(actor, Action.MANAGE, api_key.organization)
+    if api_key.revoked:
+        raise ValidationError("This key is revoked; it stays as it was, for the record.")
+    apply_changes(api_key, changes, API_KEY_FIELDS)
+    if "scopes" in changes:
+        api_key.scopes = _checked_scopes(api_key.scopes)
+    api_key.full_clean()
+    api_key.save()
+    return api_key
 
 
 @transaction.atomic
@@ -379,3 +406,35 @@ def api_key_used(api_key: OrganizationAPIKey) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=since)
     ).update(last_used_at=now)
     api_key.last_used_at = now
+
+
+# -- calendar feeds -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_feed_create(*, actor: Actor, feed: CalendarFeed) -> str:
+    """Make the unsaved `feed` (its venue and name set); answer its token, which is never
+    stored (only its hash) and so can be shown only this once. Rules: a manager of the
+    venue's organisation, as for API keys: whoever holds the address reads every booking
+    of the venue (customers' names included) without logging in."""
+    require(actor, Action.MANAGE, feed.venue.organization)
+    token = feed.issue_token()
+    feed.created_by = actor.user if actor.kind == ActorKind.USER else None
+    feed.full_clean()
+    feed.save()
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, actor: Actor, feed: CalendarFeed) -> bool:
+    """Revoke a feed for good: its address answers 404 from the next request on (calendar
+    apps may still show what they fetched before). Rules: a manager of the venue's
+    organisation. False when it was revoked already (nothing changes)."""
+    require(actor, Action.MANAGE, feed.venue.organization)
+    now = timezone.now()
+    revoked = CalendarFeed.objects.filter(pk=feed.pk, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    if revoked:
+        feed.revoked_at = now
+    return revoked == 1

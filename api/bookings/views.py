@@ -1,10 +1,11 @@
 """Booking endpoints: thin views that validate input, call one service and present the result."""
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from api.access import actor_of, organizations_of
@@ -12,8 +13,10 @@ from api.bookings import inputs
 from api.bookings import serializers as s
 from api.bookings.idempotency import idempotent
 from bookings import selectors, services
+from bookings.calendars import booking_ics
 from bookings.filters import BookingFilter, ChangeRequestFilter
 from bookings.models import Booking, BookingSource
+from core.api.renderers import CalendarRenderer
 from core.permissions import Action
 from venues.models import Organization, OrganizationAPIKey
 from venues.selectors import payment_type_list, venue_list
@@ -89,6 +92,10 @@ class BookingViewSet(
         if self.action in {"payments", "log"}:
             # Only the booking itself: its payments or log come from their own selector.
             return selectors.booking_summary_list(organizations=organizations)
+        if self.action == "ics":
+            return selectors.booking_summary_list(organizations=organizations).prefetch_related(
+                "space_bookings__space"
+            )
         return selectors.booking_detail_list(organizations=organizations)
 
     def get_serializer_class(self):
@@ -282,6 +289,28 @@ class BookingViewSet(
         booking = self.get_object()
         entries = selectors.log_entry_list(organizations=organizations_of(request), booking=booking)
         return Response(s.LogEntrySerializer(entries, many=True).data)
+
+    @extend_schema(
+        responses={(200, "text/calendar"): OpenApiTypes.BINARY},
+        description="The booking as an iCalendar file: one entry with a stable UID, a "
+        "SEQUENCE that grows with every change, STATUS TENTATIVE (pending), CONFIRMED or "
+        "CANCELLED, and its times in the venue's zone (TZID, with its VTIMEZONE).",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[CalendarRenderer],
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def ics(self, request, pk=None):
+        booking = self.get_object()
+        if booking.starts_at is None:
+            raise NotFound("This booking has no lines with a time yet.")
+        sequence = selectors.calendar_sequences(booking_ids=[booking.pk]).get(booking.pk, 0)
+        response = Response(booking_ics(booking, sequence=sequence))
+        response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
+        return response
 
 
 class ChangeRequestAPIFilter(ChangeRequestFilter):

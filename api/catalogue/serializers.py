@@ -247,6 +247,7 @@ class BookingFormSerializer(serializers.ModelSerializer):
             "max_duration_minutes",
             "accepts_discount_codes",
             "cancellation_deadline_hours",
+            "no_show_after_minutes",
             "payment_type_id",
             "confirmation_text",
             "is_active",

@@ -4,4 +4,11 @@ catalogue, the bookings and their change requests.
 Django's admin autodiscovery imports this package; each module registers its models.
 """
 
-from backoffice.admin import access, bookings, catalogue, change_requests, webhooks  # noqa: F401
+from backoffice.admin import (  # noqa: F401
+    access,
+    bookings,
+    calendar_feeds,
+    catalogue,
+    change_requests,
+    webhooks,
+)

@@ -10,18 +10,19 @@ from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from backoffice.admin.catalogue import OrganizationScopedAdmin, ScopedAdmin, related_only
 from backoffice.admin.local_times import VenueTimeZone
-from backoffice.admin.through_services import ThroughServices
+from backoffice.admin.through_services import ServiceForm, ThroughServices, refusal_text
 from core.actors import Actor
+from core.errors import BookingError
 from core.permissions import Action, Scope
 from venues import services as venue_services
 from venues.models import Membership, Organization, OrganizationAPIKey
@@ -78,7 +79,7 @@ class MembershipAdmin(ThroughServices, ScopedAdmin):
 admin.site.unregister(APIKey)
 
 
-class APIKeyForm(forms.ModelForm):
+class APIKeyForm(ServiceForm):
     """Name, organisation, scopes as check boxes, expiry; the model checks them."""
 
     scopes = forms.MultipleChoiceField(
@@ -94,10 +95,15 @@ class APIKeyForm(forms.ModelForm):
 
 
 @admin.register(OrganizationAPIKey)
-class OrganizationAPIKeyAdmin(VenueTimeZone, OrganizationScopedAdmin, APIKeyModelAdmin):
+class OrganizationAPIKeyAdmin(
+    ThroughServices, VenueTimeZone, OrganizationScopedAdmin, APIKeyModelAdmin
+):
     """Keys are shown by prefix; the key itself is shown once, when it is created."""
 
     organization_path = "organization"
+    # Only managers see keys, and only their own organisations' keys: a key lets its holder
+    # act for the organisation.
+    view_action = Action.MANAGE
     edit_action = Action.MANAGE
     form = APIKeyForm
     change_form_template = "admin/venues/organizationapikey/change_form.html"
@@ -117,13 +123,11 @@ class OrganizationAPIKeyAdmin(VenueTimeZone, OrganizationScopedAdmin, APIKeyMode
     search_fields = ("name", "prefix", "organization__name")
     actions = ("revoke",)
     details = ("prefix", "created", "last_used_at", "revoked")
+    creation_fields = ("organization",)
+    service_fields = venue_services.API_KEY_FIELDS
 
-    # Only managers see keys: one would let its holder act for the organisation.
-    def has_module_permission(self, request) -> bool:
-        return self.may(request, Action.MANAGE)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.may(request, Action.MANAGE, obj)
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoked, never deleted: the log names the key that acted
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is not None and obj.revoked:
@@ -146,17 +150,20 @@ class OrganizationAPIKeyAdmin(VenueTimeZone, OrganizationScopedAdmin, APIKeyMode
 
     # -- making a key ---------------------------------------------------------------------
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.save()  # name, scopes, expiry: checked by the form and the model
-            return
-        secret = venue_services.api_key_create(actor=Actor.staff(request.user), api_key=obj)
+    def save_through_service(self, request, api_key, changes):
+        actor = self.actor(request)
+        if not api_key._state.adding:  # a new key's id is "" until it gets its key
+            return venue_services.api_key_update(actor=actor, api_key=api_key, changes=changes)
+        for name, value in changes.items():
+            setattr(api_key, name, value)
+        secret = venue_services.api_key_create(actor=actor, api_key=api_key)
         self.message_user(
             request,
-            f"API key “{obj.name}” created. Copy it now: it is shown only this once and "
+            f"API key “{api_key.name}” created. Copy it now: it is shown only this once and "
             f"cannot be recovered (only its hash is kept): {secret}",
             messages.WARNING,
         )
+        return api_key
 
     def response_add(self, request, obj, post_url_continue=None):
         # Straight to the key's page, where the message with the secret is read once.
@@ -167,10 +174,12 @@ class OrganizationAPIKeyAdmin(VenueTimeZone, OrganizationScopedAdmin, APIKeyMode
     @admin.action(description="Revoke selected API keys", permissions=["change"])
     def revoke(self, request, queryset):
         actor = Actor.staff(request.user)
-        count = sum(
-            venue_services.api_key_revoke(actor=actor, api_key=api_key)
-            for api_key in queryset.select_related("organization")
-        )
+        count = 0
+        for api_key in queryset.select_related("organization"):
+            try:
+                count += venue_services.api_key_revoke(actor=actor, api_key=api_key)
+            except (ValidationError, BookingError) as error:
+                self.message_user(request, f"{api_key.name}: {refusal_text(error)}", messages.ERROR)
         self.message_user(request, f"{count} API key(s) revoked.", messages.SUCCESS)
 
     def get_urls(self):
@@ -183,14 +192,6 @@ class OrganizationAPIKeyAdmin(VenueTimeZone, OrganizationScopedAdmin, APIKeyMode
             ),
             *super().get_urls(),
         ]
-
-    def change_url(self, api_key: OrganizationAPIKey) -> str:
-        meta = self.opts
-        return reverse(
-            f"admin:{meta.app_label}_{meta.model_name}_change",
-            args=[quote(api_key.pk)],
-            current_app=self.admin_site.name,
-        )
 
     def revoke_view(self, request, object_id):
         """GET: are you sure? POST: revoke it (a revoked key is told apart, not an error)."""

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied as Forbidden
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 
 from backoffice.admin.local_times import ZonedSplitDateTime
@@ -374,13 +374,6 @@ class BookingLinePages:
             raise Forbidden
         return booking
 
-    def booking_url(self, booking: Booking) -> str:
-        return reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-            args=[booking.pk],
-            current_app=self.admin_site.name,
-        )
-
     def form_page(
         self, request, booking, form, *, title, submit, template="line_form.html", **extra
     ):
@@ -393,7 +386,7 @@ class BookingLinePages:
             "form": form,
             "submit_label": submit,
             "venue_zone": booking.venue.timezone,
-            "booking_url": self.booking_url(booking),
+            "booking_url": self.change_url(booking),
             "media": self.media + form.media,
             **extra,
         }
@@ -403,7 +396,7 @@ class BookingLinePages:
         messages.success(request, text)
         for warning in warnings:
             messages.warning(request, warning)
-        return HttpResponseRedirect(self.booking_url(booking))
+        return HttpResponseRedirect(self.change_url(booking))
 
     def line_view(self, request, booking_id: int, kind: str, line_id: int | None = None):
         booking = self.booking_to_write(request, booking_id)

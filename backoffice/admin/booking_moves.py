@@ -20,13 +20,13 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from backoffice.admin.refusals import (
     SeenField,
     conflict_words,
     last_change_words,
     moment_words,
+    parse_seen,
 )
 from bookings import selectors, services
 from bookings.models import Booking, BookingStatus, EventProcedure
@@ -390,13 +390,6 @@ class BookingMoves:
         """For the bulk actions' `permissions=["approve"]`."""
         return self.may(request, Action.APPROVE, obj)
 
-    def change_url(self, booking: Booking) -> str:
-        return reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-            args=[booking.pk],
-            current_app=self.admin_site.name,
-        )
-
     def move_url(self, booking: Booking, move: Move) -> str:
         return reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_move",
@@ -506,12 +499,20 @@ class BookingMoves:
         if form.is_bound and form.is_valid():
             actor = Actor.staff(request.user)
             for booking in bookings:
-                seen = parse_datetime(request.POST.get(SEEN.format(booking.pk), ""))
+                seen = parse_seen(request.POST.get(SEEN.format(booking.pk), ""))
+                if seen is None:
+                    self.message_user(
+                        request,
+                        f"Nothing was done to {booking.reference}: the page did not say which "
+                        "version of it you saw. Select it again and retry.",
+                        messages.ERROR,
+                    )
+                    continue
                 try:
                     SERVICES[move.name](
                         actor=actor,
                         booking=booking,
-                        client_updated_at=seen if seen and seen.tzinfo else None,
+                        client_updated_at=seen,
                         **form.arguments(),
                     )
                 except (BookingError, ValidationError) as error:

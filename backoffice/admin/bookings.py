@@ -1,14 +1,18 @@
 """Admin of bookings, their lines, payments, log and outbox (change requests have their own)."""
 
 from django.contrib import admin
-from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.html import format_html
 
 from backoffice.admin.booking_lines import BookingLinePages, stale_text
 from backoffice.admin.booking_moves import BookingMoves
-from backoffice.admin.catalogue import ScopedAdmin, ScopedTabularInline, related_only
+from backoffice.admin.catalogue import (
+    RelatedOnlyFilter,
+    ScopedAdmin,
+    ScopedTabularInline,
+    related_only,
+)
 from backoffice.admin.local_times import local_day_filter, local_span, local_time
 from backoffice.admin.readable import answers_html, details_html
 from backoffice.admin.refusals import SeenField
@@ -71,7 +75,7 @@ class ReadOnlyAdmin(ScopedAdmin):
         return False
 
 
-class SpaceListFilter(RelatedOnlyFieldListFilter):
+class SpaceListFilter(RelatedOnlyFilter):
     """Bookings with a line in the space; the spaces offered are those the user's bookings use."""
 
     title = "space"

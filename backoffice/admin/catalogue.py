@@ -3,11 +3,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.utils import quote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -15,11 +17,12 @@ from backoffice.admin.local_times import VenueTimeZone, local_day_filter
 from backoffice.admin.through_services import InlineThroughServices, ThroughServices
 from bookings.services import catalogue as catalogue_services
 from core.actors import Actor
-from core.permissions import Action, role_may
+from core.permissions import Action, role_may, roles_that_may
 from venues import services as venue_services
 from venues.models import (
     Blockout,
     BookingForm,
+    CalendarFeed,
     CustomField,
     Discount,
     Event,
@@ -35,9 +38,26 @@ from venues.models import (
 )
 
 
+class RelatedOnlyFilter(RelatedOnlyFieldListFilter):
+    """Offers only related objects the list's own rows use (so no other tenant's), named
+    with the related admin's `list_select_related`: one query, however many choices."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model
+        used = model_admin.get_queryset(request).values(f"{self.field_path}__pk")
+        choices = related._default_manager.filter(pk__in=used)
+        select = getattr(model_admin.admin_site._registry.get(related), "list_select_related", ())
+        if isinstance(select, list | tuple) and select:
+            choices = choices.select_related(*select)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            choices = choices.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in choices]
+
+
 def related_only(field_path: str) -> tuple:
     """A list filter offering only related objects the user can see (no other tenants)."""
-    return (field_path, RelatedOnlyFieldListFilter)
+    return (field_path, RelatedOnlyFilter)
 
 
 class OrganizationScopedAdmin:
@@ -49,12 +69,14 @@ class OrganizationScopedAdmin:
     use that admin's `list_select_related` so that option labels cost no extra queries.
 
     The permission policy (core.permissions), not Django's model permissions, decides
-    what a staff user may do: every member may look (VIEW); adding, changing and
+    what a staff user may do: looking takes `view_action` (every member: VIEW), and
+    the list shows only the organisations where the user has it; adding, changing and
     deleting take `edit_action` in the organisation of the object (of the parent, for
     inlines).
     """
 
     organization_path: str | None = None
+    view_action = Action.VIEW
     edit_action = Action.MANAGE
 
     @staticmethod
@@ -81,16 +103,31 @@ class OrganizationScopedAdmin:
         ]
         if not organizations or obj is None or obj.pk is None:
             return bool(organizations)
-        path = self.admin_site._registry[type(obj)].organization_path
-        return (
-            type(obj)._default_manager.filter(pk=obj.pk, **{f"{path}__in": organizations}).exists()
+        # A page asks about its object (and each inline row's parent) many times over.
+        answers = request.__dict__.setdefault("_venuedesk_may", {})
+        key = (type(obj)._meta.label, obj.pk, action)
+        if key not in answers:
+            path = self.admin_site._registry[type(obj)].organization_path
+            answers[key] = (
+                type(obj)
+                ._default_manager.filter(pk=obj.pk, **{f"{path}__in": organizations})
+                .exists()
+            )
+        return answers[key]
+
+    def change_url(self, obj) -> str:
+        """The admin page of `obj` (this admin's model)."""
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[quote(obj.pk)],
+            current_app=self.admin_site.name,
         )
 
     def has_module_permission(self, request) -> bool:
-        return self.may(request, Action.VIEW)
+        return self.may(request, self.view_action)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return self.may(request, Action.VIEW, obj)
+        return self.may(request, self.view_action, obj)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return self.may(request, self.edit_action, obj)
@@ -102,16 +139,21 @@ class OrganizationScopedAdmin:
         return self.may(request, self.edit_action, obj)
 
     @staticmethod
-    def scope(queryset, path: str, request):
+    def scope(queryset, path: str, request, action: Action = Action.VIEW):
+        """`queryset` limited to the organisations where the user may do `action`."""
         if request.user.is_superuser:
             return queryset
-        organizations = Membership.objects.filter(user_id=request.user.pk).values("organization_id")
+        organizations = Membership.objects.filter(
+            user_id=request.user.pk, role__in=roles_that_may(action)
+        ).values("organization_id")
         return queryset.filter(**{f"{path}__in": organizations})
 
     def get_queryset(self, request):
         if self.organization_path is None:
             raise ImproperlyConfigured(f"{type(self).__name__} must set organization_path.")
-        return self.scope(super().get_queryset(request), self.organization_path, request)
+        return self.scope(
+            super().get_queryset(request), self.organization_path, request, self.view_action
+        )
 
     def choices_for(self, db_field, request, using=None):
         related_model = db_field.related_model
@@ -190,6 +232,39 @@ class OpeningHoursInline(InlineThroughServices, ScopedTabularInline):
         venue_services.opening_hours_delete(actor=self.actor(request), period=period)
 
 
+class ManagersOnly:
+    """Only managers see calendar feeds: an address lets its holder read the venue's
+    bookings without logging in."""
+
+    def has_module_permission(self, request) -> bool:
+        return self.may(request, Action.MANAGE)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.may(request, Action.MANAGE, obj)
+
+
+class CalendarFeedInline(ManagersOnly, ScopedTabularInline):
+    """The venue's feeds on its page, for the record; made and revoked on their own pages."""
+
+    model = CalendarFeed
+    organization_path = "venue__organization"
+    venue_path = "venue"
+    fields = ("name", "created_by", "created_at", "revoked_at")
+    readonly_fields = fields
+    select_related = ("created_by",)
+    show_change_link = True
+    verbose_name_plural = "calendar feeds (add one under Calendar feeds)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Venue)
 class VenueAdmin(ThroughServices, ScopedAdmin):
     organization_path = "organization"
@@ -198,12 +273,16 @@ class VenueAdmin(ThroughServices, ScopedAdmin):
     list_select_related = ("organization",)
     search_fields = ("name", "slug", "city", "address")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (OpeningHoursInline,)
+    inlines = (OpeningHoursInline, CalendarFeedInline)
     creation_fields = ("organization",)
     service_fields = venue_services.VENUE_FIELDS
 
     def zone_for(self, request, obj=None):
         return obj.tzinfo if obj is not None else super().zone_for(request)
+
+    def get_inlines(self, request, obj):
+        # A venue being added has no feeds yet (and its form then posts no rows of them).
+        return self.inlines if obj is not None else (OpeningHoursInline,)
 
     def save_through_service(self, request, venue, changes):
         return venue_services.venue_save(actor=self.actor(request), venue=venue, changes=changes)

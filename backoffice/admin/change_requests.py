@@ -12,11 +12,12 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from backoffice.admin.booking_moves import EVENT_PROCEDURE_CHOICES, MoveForm, NoticeForm
 from backoffice.admin.bookings import ReadOnlyAdmin
 from backoffice.admin.catalogue import related_only
 from backoffice.admin.local_times import local_day_filter, local_time
@@ -34,45 +35,26 @@ DECISIONS = {"approve": "Approve", "deny": "Deny"}
 
 
 class DecisionForm(forms.Form):
-    """What goes with a decision (services.Notice), and the booking's version the decider saw."""
+    """What goes with a decision (services.Notice), and the booking's version the decider
+    saw: the fields of a booking move's notice (booking_moves)."""
 
-    comment = forms.CharField(
-        label="Internal comment",
-        help_text="For staff only; kept in the booking's log.",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-    )
-    message = forms.CharField(
-        label="Message to the customer",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-    )
-    send_email = forms.BooleanField(label="Send by e-mail", required=False)
-    send_sms = forms.BooleanField(label="Send by SMS", required=False)
+    comment = MoveForm.base_fields["comment"]
+    message = NoticeForm.base_fields["message"]
+    send_email = NoticeForm.base_fields["send_email"]
+    send_sms = NoticeForm.base_fields["send_sms"]
     event_procedure = forms.ChoiceField(
         label="The booking's event",
-        choices=[
-            (EventProcedure.CANCEL, "Keep it, marked canceled"),
-            (EventProcedure.DELETE, "Delete it"),
-        ],
+        choices=EVENT_PROCEDURE_CHOICES,
         initial=EventProcedure.CANCEL,
         widget=forms.RadioSelect,
     )
     updated_at = SeenField()
+    notice = NoticeForm.notice
 
     def __init__(self, *args, asks_event_procedure: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not asks_event_procedure:
             del self.fields["event_procedure"]
-
-    def notice(self) -> services.Notice:
-        data = self.cleaned_data
-        return services.Notice(
-            comment=data["comment"],
-            message=data["message"],
-            send_email=data["send_email"],
-            send_sms=data["send_sms"],
-        )
 
 
 def decided_words(change_request: ChangeRequest) -> str:
@@ -234,14 +216,6 @@ class ChangeRequestAdmin(ReadOnlyAdmin):
             ),
             *super().get_urls(),
         ]
-
-    def change_url(self, change_request: ChangeRequest) -> str:
-        meta = self.opts
-        return reverse(
-            f"admin:{meta.app_label}_{meta.model_name}_change",
-            args=[change_request.pk],
-            current_app=self.admin_site.name,
-        )
 
     def decide_view(self, request, object_id, decision):
         """GET: the decision's page (the notice, the flags); POST: the service decides."""

@@ -54,6 +54,16 @@ def conflict_words(error: BookingConflict) -> str:
     return " ".join(conflict_list(error))
 
 
+def parse_seen(text: str) -> datetime | None:
+    """A page's `updated_at` as it came back: an aware moment, else None (missing, mangled,
+    or a date that does not exist such as 30 February)."""
+    try:
+        seen = parse_datetime(text or "")
+    except ValueError:
+        return None
+    return seen if seen is not None and seen.tzinfo is not None else None
+
+
 class SeenField(forms.CharField):
     """The booking's `updated_at` as the page showed it (hidden); the services refuse a
     change to a booking changed since: a stale page, or the same form sent twice."""
@@ -61,8 +71,7 @@ class SeenField(forms.CharField):
     widget = forms.HiddenInput
 
     def to_python(self, value) -> datetime | None:
-        text = super().to_python(value)
-        seen = parse_datetime(text) if text else None
-        if seen is None or seen.tzinfo is None:
+        seen = parse_seen(super().to_python(value))
+        if seen is None:
             raise ValidationError("Reload the booking and try again.")
         return seen

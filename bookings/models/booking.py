@@ -226,6 +226,9 @@ class Booking(ConcurrentTransitionMixin, ProtectedStatusMixin, models.Model):
     arrived_at = models.DateTimeField(null=True, blank=True, editable=False)
     seated_at = models.DateTimeField(null=True, blank=True, editable=False)
     released_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set once the reminder before the start is queued (bookings.services.automatic), so
+    # that it goes out once whichever worker or sweep comes first.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

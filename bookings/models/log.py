@@ -36,6 +36,7 @@ class LogEntry(models.Model):
         CHANGE_WITHDRAWN = "change_withdrawn", "Change request withdrawn"
         OPENING_HOURS_OVERRIDDEN = "opening_hours_overridden", "Opening hours overridden"
         LINK_RESENT = "link_resent", "Manage link sent again"
+        REMINDER_SENT = "reminder_sent", "Reminder sent"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="log_entries")
     action = models.CharField(max_length=40, choices=Action.choices)

@@ -28,6 +28,7 @@ class Notification(models.Model):
         CHANGE_APPROVED = "change_approved", "Change request approved"
         CHANGE_DENIED = "change_denied", "Change request denied"
         MANAGE_LINKS = "manage_links", "Booking links sent again"
+        REMINDER = "reminder", "Reminder before the start"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -3,8 +3,9 @@
 The modules: inputs (what a booking or line asks for), create, form_rules (what may be
 asked), decisions (approve, deny, cancel, status by name), front_desk, details (customer,
 contact, title, note, flags), payments, lines, change_requests, customers, links (a lost
-manage link sent again), webhooks (endpoints, a delivery sent again), catalogue (catalogue
-writes that protect bookings), common (lock, freshness, move, log, price, fit, notify).
+manage link sent again), automatic (reminders and no-shows on a schedule), webhooks
+(endpoints, a delivery sent again), catalogue (catalogue writes that protect bookings),
+common (lock, freshness, move, log, price, fit, notify).
 """
 
 from bookings.services.change_requests import (

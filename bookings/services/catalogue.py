@@ -25,6 +25,7 @@ from bookings.models import (
     InventoryBooking,
     SpaceBooking,
 )
+from bookings.services.inputs import MAX_PREPARATION_MINUTES
 from core.actors import Actor
 from core.permissions import Action, require
 from venues.models import (
@@ -189,6 +190,7 @@ def space_save(*, actor: Actor, space: Space, changes: Mapping[str, Any]) -> Spa
         lock_resources(spaces=[space])
     apply_changes(space, changes, SPACE_FIELDS)
     require(actor, Action.MANAGE, space.venue.organization)
+    _check_preparation(space)
     space.full_clean()
     if space.pk is not None and space.is_exclusive:
         _refuse_overlapping_holders(space)
@@ -307,11 +309,24 @@ def layout_save(*, actor: Actor, layout: SpaceLayout, changes: Mapping[str, Any]
             raise ValidationError({"space": "Bookings use this layout; it stays with its space."})
     apply_changes(layout, changes, LAYOUT_FIELDS)
     require(actor, Action.MANAGE, layout.space.venue.organization)
+    _check_preparation(layout)
     layout.full_clean()
     if layout.pk is not None:
         _refuse_layout_capacity_below_held(layout)
     layout.save()
     return layout
+
+
+def _check_preparation(row: Space | SpaceLayout) -> None:
+    """Setup and setdown take at most a day, as on a booked line (its times would overflow)."""
+    errors = {
+        name: f"Enter a whole number of minutes from 0 to {MAX_PREPARATION_MINUTES}."
+        for name in ("setup_minutes", "setdown_minutes")
+        if (value := getattr(row, name)) is not None
+        and not (type(value) is int and 0 <= value <= MAX_PREPARATION_MINUTES)
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 def _refuse_layout_capacity_below_held(layout: SpaceLayout) -> None:

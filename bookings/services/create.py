@@ -152,7 +152,10 @@ def booking_create(
             build_space_line(booking, line_in, prefix=f"space_lines.{number}")
             for number, line_in in enumerate(space_lines)
         ],
-        events=[build_event_line(booking, line_in) for line_in in event_lines],
+        events=[
+            build_event_line(booking, line_in, prefix=f"event_lines.{number}")
+            for number, line_in in enumerate(event_lines)
+        ],
         products=[
             build_product_line(booking, line_in, prefix=f"product_lines.{number}")
             for number, line_in in enumerate(product_lines)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from bookings.availability import preparation_minutes
 from bookings.models import (
+    MAX_PLACES,
     Booking,
     EventBooking,
     InventoryBooking,
@@ -104,6 +105,42 @@ def staff_only(field_name: str) -> ValidationError:
     return ValidationError({field_name: ValidationError(STAFF_ONLY, code="staff_only")})
 
 
+# The ranges a line's counts take, whichever door they come by (the API's serializers
+# state the same ones in its schema). Beyond them a time would overflow or a price would
+# exceed what the database holds.
+MAX_PREPARATION_MINUTES = 24 * 60
+MAX_TICKETS = 10_000
+LINE_RANGES = {
+    "places": (1, MAX_PLACES),
+    "setup_minutes": (0, MAX_PREPARATION_MINUTES),
+    "setdown_minutes": (0, MAX_PREPARATION_MINUTES),
+    "expected_attendees": (0, MAX_PLACES),
+    "guaranteed_attendees": (0, MAX_PLACES),
+    "actual_attendees": (0, MAX_PLACES),
+    "quantity": (1, MAX_TICKETS),
+    "units": (1, MAX_PLACES),
+}
+
+
+def check_line_input(line_in: LinePriceIn, prefix: str) -> None:
+    """Refuse counts out of range and an incomplete price, naming the fields (the database's
+    constraints would refuse them too, but in words no person should read)."""
+    errors = {}
+    for name, (low, high) in LINE_RANGES.items():
+        value = getattr(line_in, name, None)
+        if value is not None and not (type(value) is int and low <= value <= high):
+            errors[f"{prefix}.{name}"] = f"Enter a whole number from {low} to {high}."
+    if line_in.use_manual_price:
+        if line_in.manual_price_gross is None:
+            errors[f"{prefix}.manual_price_gross"] = "Enter the manual price."
+        if line_in.manual_price_vat_rate is None:
+            errors[f"{prefix}.manual_price_vat_rate"] = "Choose the VAT rate of the manual price."
+    elif isinstance(line_in, EventLineIn) and line_in.price is None:
+        errors[f"{prefix}.price"] = "Choose a price, or set a manual price."
+    if errors:
+        raise ValidationError(errors)
+
+
 def _price_fields(line_in: LinePriceIn) -> dict:
     return {
         "discount": line_in.discount,
@@ -116,6 +153,7 @@ def _price_fields(line_in: LinePriceIn) -> dict:
 
 def build_space_line(booking: Booking, line_in: SpaceLineIn, *, prefix: str) -> SpaceBooking:
     """An unsaved SpaceBooking with times read in the venue's zone and default setup times."""
+    check_line_input(line_in, prefix)
     tz = booking.venue.tzinfo
     layout, space = line_in.layout, line_in.space
     default_setup, default_setdown = preparation_minutes(space, layout)
@@ -140,7 +178,8 @@ def build_space_line(booking: Booking, line_in: SpaceLineIn, *, prefix: str) -> 
     )
 
 
-def build_event_line(booking: Booking, line_in: EventLineIn) -> EventBooking:
+def build_event_line(booking: Booking, line_in: EventLineIn, *, prefix: str) -> EventBooking:
+    check_line_input(line_in, prefix)
     return EventBooking(
         booking=booking,
         event=line_in.event,
@@ -153,6 +192,7 @@ def build_event_line(booking: Booking, line_in: EventLineIn) -> EventBooking:
 def build_product_line(
     booking: Booking, line_in: ProductLineIn, *, prefix: str
 ) -> InventoryBooking:
+    check_line_input(line_in, prefix)
     tz = booking.venue.tzinfo
     return InventoryBooking(
         booking=booking,

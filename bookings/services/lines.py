@@ -184,7 +184,7 @@ def event_line_save(
 ) -> SavedLine:
     """Add tickets to a booking, or replace event line `line_id`; re-checks and re-prices."""
     booking = _open_booking(actor, booking, client_updated_at)
-    return _save(actor, booking, "event", build_event_line(booking, line), line_id)
+    return _save(actor, booking, "event", build_event_line(booking, line, prefix="line"), line_id)
 
 
 @transaction.atomic

@@ -119,6 +119,14 @@ class AutoSchema(openapi.AutoSchema):
             return TooLargeErrorResponseSerializer
         return super()._get_error_response_serializer(status_code)
 
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        # Errors are JSON even where the answer itself is not (core.api.renderers).
+        if media_types is None and str(status_code)[0] in "45":
+            media_types = ["application/json"]
+        return super()._get_response_for_code(serializer, status_code, media_types, direction)
+
     def _should_add_validation_error_response(self) -> bool:
         # Query parameters are validated too (availability ranges, dates), not only bodies.
         return True

@@ -1,18 +1,16 @@
 """A booking's manage page, reached by its private link, and the booking as an .ics."""
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
 
+from bookings.calendars import CONTENT_TYPE, booking_ics
 from bookings.models import Booking, BookingStatus, ChangeRequest, LogEntry
+from bookings.selectors import calendar_sequences
 from core.actors import ActorKind
 from core.templatetags.venue_time import span
 from public.views.book import BOOKED_TAG
@@ -143,55 +141,15 @@ def answer_text(answer) -> str:
     return str(answer)
 
 
-# The calendar entry's status, as calendar apps read it; a booking that no longer takes
-# place is CANCELLED, so that the app removes or strikes it.
-ICS_STATUS = {
-    BookingStatus.PENDING: "TENTATIVE",
-    BookingStatus.APPROVED: "CONFIRMED",
-    BookingStatus.ARRIVED: "CONFIRMED",
-    BookingStatus.SEATED: "CONFIRMED",
-    BookingStatus.RELEASED: "CONFIRMED",
-}
-# Entries of the history that change what the calendar shows (times, place, status).
-ICS_CHANGES = (
-    LogEntry.Action.APPROVED,
-    LogEntry.Action.DENIED,
-    LogEntry.Action.CANCELED,
-    LogEntry.Action.NO_SHOW,
-    LogEntry.Action.CHANGE_APPLIED,
-    LogEntry.Action.CHANGE_APPROVED,
-    LogEntry.Action.LINE_ADDED,
-    LogEntry.Action.LINE_UPDATED,
-    LogEntry.Action.LINE_REMOVED,
-    LogEntry.Action.DETAILS_UPDATED,
-)
-
-
 @require_GET
 def manage_ics(request, token: str):
-    """The booking as one calendar entry: a stable UID, and a SEQUENCE that grows with
-    every change, so that calendar apps update the entry instead of adding another."""
+    """The booking as one calendar entry (bookings.calendars): a stable UID, and a
+    SEQUENCE that grows with every change, so that calendar apps update the entry."""
     booking = booking_of(token)
     if booking is None or booking.starts_at is None:
         return link_not_found(request)
-    venue = booking.venue
-    entry = CalendarEvent()
-    entry.add("uid", f"{booking.reference}@{urlsplit(settings.VENUEDESK_SITE_URL).hostname}")
-    entry.add("sequence", booking.log_entries.filter(action__in=ICS_CHANGES).count())
-    entry.add("dtstamp", booking.updated_at)
-    entry.add("dtstart", booking.starts_at)
-    entry.add("dtend", booking.ends_at)
-    entry.add("summary", f"{booking.title or booking.reference} — {venue.name}")
-    entry.add("location", ", ".join(filter(None, [venue.name, venue.address, venue.city])))
-    entry.add("status", ICS_STATUS.get(booking.status, "CANCELLED"))
-    # No link in it: calendars get shared, and the link is the customer's key.
-    entry.add("description", _("Booking %(reference)s") % {"reference": booking.reference})
-    calendar = Calendar()
-    calendar.add("prodid", "-//Venuedesk//Bookings//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    calendar.add_component(entry)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    sequence = calendar_sequences(booking_ids=[booking.pk]).get(booking.pk, 0)
+    response = HttpResponse(booking_ics(booking, sequence=sequence), content_type=CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
     return private(response)
 

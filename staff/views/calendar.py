@@ -488,6 +488,8 @@ def calendar(request):
         "today": today,
         "view": view,
         "may_book": may_book,
+        # Managers make the feeds that put this calendar in their calendar apps (admin).
+        "may_manage_feeds": may(request.actor, Action.MANAGE, venue.organization),
         "day_url": calendar_url(venue, day, "day"),
         "week_url": calendar_url(venue, day, "week"),
         "today_url": calendar_url(venue, today, view),

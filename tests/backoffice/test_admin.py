@@ -298,3 +298,42 @@ def test_bookings_are_never_deleted_in_the_admin(admin_client):
     booking = factories.BookingFactory()
     assert admin_client.get(admin_url(Booking, "delete", booking.pk)).status_code == 403
     assert Booking.objects.filter(pk=booking.pk).exists()
+
+
+def test_the_booking_list_filters_cost_the_same_for_2_spaces_as_for_12(admin_client):
+    # Each filter's choices are named in one query (the space's name says its venue).
+    url = admin_url(Booking, "changelist")
+    booking = factories.BookingFactory()
+
+    def queries_with(spaces: int) -> int:
+        while SpaceBooking.objects.count() < spaces:
+            factories.SpaceBookingFactory(
+                booking=booking, space=factories.SpaceFactory(venue=booking.venue)
+            )
+        admin_client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(url).status_code == 200
+        return len(captured)
+
+    assert queries_with(2) == queries_with(12)
+
+
+def test_a_managers_change_page_asks_about_its_object_once(client, admin_client):
+    # Every inline row asks whether the user may change it; the answer is kept per request.
+    space = factories.SpaceFactory()
+    for _ in range(3):
+        factories.SpaceLayoutFactory(space=space)
+    url = admin_url(Space, "change", space.pk)
+    client.force_login(staff_member_of(space.venue.organization))
+
+    def queries(user_client) -> int:
+        user_client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert user_client.get(url).status_code == 200
+        return len(captured)
+
+    few = queries(client)
+    for _ in range(5):
+        factories.SpaceLayoutFactory(space=space)
+    assert queries(client) == few
+    assert few <= queries(admin_client) + 6  # the roles, and one answer per question asked

@@ -195,3 +195,41 @@ def test_the_services_make_and_revoke_keys_for_managers_only(organization):
         services.api_key_revoke(actor=Actor.staff(approver), api_key=key)
     assert services.api_key_revoke(actor=Actor.staff(manager), api_key=key) is True
     assert services.api_key_revoke(actor=Actor.staff(manager), api_key=key) is False
+
+
+def test_a_manager_sees_only_the_keys_of_organisations_they_manage(client, organization):
+    user = staff_member_of(organization, Membership.Role.MANAGER)
+    elsewhere = factories.OrganizationFactory()
+    factories.MembershipFactory(user=user, organization=elsewhere, role=Membership.Role.VIEWER)
+    own = OrganizationAPIKey.objects.create_key(name="Ours", organization=organization)[0]
+    theirs = OrganizationAPIKey.objects.create_key(name="Theirs", organization=elsewhere)[0]
+    client.force_login(user)
+
+    listed = client.get(admin_url(OrganizationAPIKey, "changelist")).context["cl"].result_list
+
+    assert [key.pk for key in listed] == [own.pk]
+    assert client.get(admin_url(OrganizationAPIKey, "change", quote(theirs.pk))).status_code in (
+        302,
+        404,
+    )
+    with pytest.raises(PermissionDenied):
+        services.api_key_update(
+            actor=Actor.staff(user), api_key=theirs, changes={"name": "Mine now"}
+        )
+
+
+def test_changing_a_key_goes_through_the_service_and_keeps_its_scopes_tidy(manager, organization):
+    key = OrganizationAPIKey.objects.create_key(
+        name="Door app", organization=organization, scopes=["read"]
+    )[0]
+    url = admin_url(OrganizationAPIKey, "change", quote(key.pk))
+
+    response = manager.post(url, {"name": "Door app 2", "scopes": ["write", "read", "write"]})
+
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert (key.name, key.scopes) == ("Door app 2", ["read", "write"])
+    refused = manager.post(url, {"name": "Door app 3", "scopes": []})
+    assert refused.status_code == 200
+    key.refresh_from_db()
+    assert key.name == "Door app 2"

@@ -28,9 +28,11 @@ USERS = ["admin", "manager"]  # the demo's superuser and its manager
 def demo_client(client, request):
     DemoBuilder().run()
     manager = get_user_model().objects.get(username="manager")
-    # The demo has one organisation and one API key; lists need more than one row.
+    # The demo has one organisation, one API key and one calendar feed; lists need more
+    # than one row.
     demo = Organization.objects.get(slug=ORG_SLUG)
     OrganizationAPIKey.objects.create_key(name="Door app", organization=demo, scopes=["read"])
+    factories.CalendarFeedFactory(venue=demo.venues.first())
     second = factories.OrganizationFactory(name="Harbourlight Events")
     factories.MembershipFactory(user=manager, organization=second, role=Membership.Role.MANAGER)
     client.force_login(get_user_model().objects.get(username=request.param))

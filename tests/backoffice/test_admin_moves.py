@@ -404,8 +404,12 @@ def test_bulk_cancel_reports_a_booking_whose_status_does_not_allow_it(manager, w
     open_one = world.book()
     before = state(done)
 
+    seen = {
+        f"seen-{b.pk}": Booking.objects.get(pk=b.pk).updated_at.isoformat()
+        for b in (done, open_one)
+    }
     response = bulk(
-        manager, "cancel_selected", [done, open_one], apply="1", event_procedure="cancel"
+        manager, "cancel_selected", [done, open_one], apply="1", event_procedure="cancel", **seen
     )
 
     assert state(done) == before
@@ -529,4 +533,34 @@ def test_arrive_refuses_a_head_count_out_of_range_on_the_field(client, world):
 
     assert response.status_code == 400
     assert response.context["form"].errors["actual_attendees"]
+    assert state(booking) == before
+
+
+def test_a_bulk_move_without_the_version_the_page_showed_refuses_that_booking(manager, world):
+    shown = world.book(start="2030-03-05 10:00", end="2030-03-05 12:00")
+    mangled = world.book()
+    seen = {
+        f"seen-{shown.pk}": shown.updated_at.isoformat(),
+        f"seen-{mangled.pk}": "2030-02-30T10:00:00+00:00",  # no such day
+    }
+
+    response = bulk(manager, "deny_selected", [shown, mangled], apply="1", **seen)
+
+    assert response.status_code == 200
+    assert Booking.objects.get(pk=shown.pk).status == "denied"
+    assert Booking.objects.get(pk=mangled.pk).status == "pending"
+    assert any(mangled.reference in m and "Nothing was done" in m for m in messages_of(response))
+
+
+def test_a_page_version_that_is_no_date_is_a_form_error_not_a_500(manager, world):
+    booking = world.book()
+    page = manager.get(move_url(booking, "approve"))
+    before = state(booking)
+
+    response = manager.post(
+        move_url(booking, "approve"), page_form(page) | {"updated_at": "2030-02-30T10:00:00+00:00"}
+    )
+
+    assert response.status_code == 400  # the form again, with its error
+    assert "Reload the booking and try again." in response.content.decode()
     assert state(booking) == before

@@ -290,7 +290,7 @@ def test_a_change_kind_without_its_change_request_is_refused(booking):
 
 def test_an_unknown_kind_is_refused(booking):
     with pytest.raises(ValueError, match="Unknown notification kind"):
-        queue(booking=booking, kind="reminder")
+        queue(booking=booking, kind="birthday_card")
 
 
 # -- who gets what ------------------------------------------------------------------------------

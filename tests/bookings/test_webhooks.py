@@ -636,3 +636,26 @@ def test_a_delivery_to_an_endpoint_deactivated_since_is_given_up_at_once(world, 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_error) == (Status.FAILED, "The endpoint is inactive.")
     assert receiver.requests == []
+
+
+# -- on Celery (eager here: no broker) ----------------------------------------------------------
+
+
+def test_with_celery_a_delivery_is_a_task_and_the_sweep_queues_what_is_due(
+    world, httpserver, django_capture_on_commit_callbacks, settings
+):
+    from bookings import tasks
+
+    settings.VENUEDESK_WEBHOOK_DELIVERY = "celery"
+    endpoint_of(world, httpserver)
+    receiver = Receiver(httpserver, 500)
+    with django_capture_on_commit_callbacks(execute=True):
+        world.book()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (Status.PENDING, 1)
+
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+    assert tasks.sweep_outbox()["requeue_due_webhooks"] == 1
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+    assert receiver.events() == ["booking.created"] * 2

@@ -164,6 +164,15 @@ def test_the_calendar_entry_is_tentative_then_confirmed_with_the_same_uid_and_a_
     assert int(canceled["SEQUENCE"]) > int(approved["SEQUENCE"])
 
 
+def test_the_calendar_entry_is_at_the_venues_local_time_with_its_time_zone(client, world):
+    created = request_the_room(world, start="2030-07-04 14:00", end="2030-07-04 16:00")
+    response = client.get(f"/manage/{created.manage_token}/booking.ics")
+    assert b"DTSTART;TZID=Europe/Madrid:20300704T140000" in response.content
+    assert b"DTEND;TZID=Europe/Madrid:20300704T160000" in response.content
+    timezones = Calendar.from_ical(response.content).walk("VTIMEZONE")
+    assert [str(zone["TZID"]) for zone in timezones] == ["Europe/Madrid"]
+
+
 def test_the_manage_page_links_to_the_calendar_entry(client, world):
     page = page_of(client, request_the_room(world)).content.decode()
     assert 'href="booking.ics"' in page

@@ -19,6 +19,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Demo API key (shown once, scopes read/write/approve): {builder.api_key_secret}"
             )
+            self.stdout.write(
+                "Conference centre calendar feed for staff calendar apps (shown once): "
+                f"{settings.VENUEDESK_SITE_URL}{builder.calendar_feed_path}"
+            )
         else:
             self.stdout.write("Demo data already present; nothing changed.")
             # Only the key's hash is kept, so the secret cannot be shown again: say so, and

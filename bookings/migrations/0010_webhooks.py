@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0008_link_resent'),
+        ('bookings', '0009_reminders'),
         ('venues', '0003_api_key_last_used_at'),
     ]
 
