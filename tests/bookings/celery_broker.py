@@ -2,6 +2,8 @@
 
 from contextlib import contextmanager
 
+from kombu import pools
+
 from config import celery_app
 
 
@@ -25,3 +27,6 @@ def _forget_connections() -> None:
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
     celery_app._after_fork()
+    # kombu keeps the producer pools per broker in a registry of its own: the one just
+    # closed would be found again by a second use ("Acquire on closed pool").
+    pools.reset()

@@ -1,4 +1,5 @@
-"""A real Celery worker (another process) delivers a notification through the local Redis.
+"""A real Celery worker (another process) delivers a notification and a webhook through the
+local Redis.
 
 The worker reads the test database, so the test commits its data (transactional_db) and
 runs on PostgreSQL, as CI does; it is skipped without a Redis at VENUEDESK_TEST_REDIS_URL.
@@ -16,7 +17,8 @@ import pytest
 import redis
 from django.db import connection
 
-from bookings.models import Notification
+from bookings.models import Notification, WebhookDelivery, WebhookEndpoint
+from bookings.services import webhook_endpoint_create
 from tests.bookings.celery_broker import tasks_sent_to
 
 REDIS_URL = os.environ.get("VENUEDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -68,6 +70,8 @@ def celery_worker(redis_broker, tmp_path):
         "CELERY_BROKER_URL": redis_broker,
         # Per process: the test reads the row's status, not the worker's outbox.
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        # The webhook test's receiver listens on 127.0.0.1.
+        "VENUEDESK_WEBHOOKS_ALLOW_PRIVATE": "true",
     }
     worker = subprocess.Popen(
         [
@@ -124,3 +128,32 @@ def test_a_celery_worker_delivers_the_notification_of_a_booking(world, settings,
     assert row.attempts == 1
     assert row.sent_at is not None
     assert row.sealed_manage_url == ""
+
+
+def test_a_celery_worker_posts_the_webhooks_of_a_booking(
+    world, settings, celery_worker, httpserver
+):
+    settings.VENUEDESK_WEBHOOK_DELIVERY = "celery"
+    settings.VENUEDESK_WEBHOOKS_ALLOW_PRIVATE = True
+    webhook_endpoint_create(
+        actor=world.actors["manager"],
+        endpoint=WebhookEndpoint(organization=world.organization),
+        changes={"url": httpserver.url_for("/hooks")},
+    )
+    httpserver.expect_request("/hooks", method="POST").respond_with_data("ok")
+
+    with tasks_sent_to(REDIS_URL):
+        booking = world.book(approve=True)  # booking.created and booking.approved
+
+    deadline = time.monotonic() + DELIVERY_TIMEOUT
+    rows = WebhookDelivery.objects.filter(booking=booking)
+    while rows.exclude(status=WebhookDelivery.Status.SENT).exists():
+        assert time.monotonic() < deadline, list(rows.values("status", "last_error"))
+        assert celery_worker.poll() is None, "the worker stopped"
+        time.sleep(0.25)
+
+    assert sorted(rows.values_list("event", flat=True)) == ["booking.approved", "booking.created"]
+    assert sorted(request.headers["Venuedesk-Event"] for request, _ in httpserver.log) == [
+        "booking.approved",
+        "booking.created",
+    ]
