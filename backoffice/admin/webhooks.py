@@ -8,6 +8,7 @@ a manager sends a pending or failed one again with "Retry now" (webhook_delivery
 """
 
 import json
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,7 +19,7 @@ from django.utils.html import format_html
 
 from backoffice.admin.bookings import BODY_HTML, ReadOnlyAdmin
 from backoffice.admin.catalogue import ScopedAdmin, related_only
-from backoffice.admin.local_times import local_day_filter
+from backoffice.admin.local_times import local_day_filter, local_time
 from backoffice.admin.through_services import ServiceForm, ThroughServices
 from bookings import services
 from bookings.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
@@ -119,17 +120,8 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 
     organization_path = "endpoint__organization"
     venue_path = "booking__venue"
-    list_display = (
-        "created_at",
-        "event",
-        "endpoint",
-        "booking",
-        "status",
-        "attempts",
-        "last_status_code",
-        "next_attempt_at",
-        "delivered_at",
-    )
+    # Fits 1366 px: what went where in one column, how it went in another.
+    list_display = ("created_at", "what_and_where", "booking", "outcome", "next_try")
     list_filter = (
         "status",
         "event",
@@ -153,6 +145,31 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     )
     readonly_fields = ("payload_json",)
     actions = ("retry_now",)
+
+    @admin.display(description="Event and endpoint", ordering="event")
+    def what_and_where(self, delivery: WebhookDelivery) -> str:
+        return format_html(
+            '{}<br><span class="quiet url">{}</span>', delivery.event, delivery.endpoint.url
+        )
+
+    @admin.display(description="Outcome", ordering="status")
+    def outcome(self, delivery: WebhookDelivery) -> str:
+        if not delivery.attempts:
+            tried = "not tried yet"
+        else:
+            answer = delivery.last_status_code or "no answer"
+            tried = f"{delivery.attempts} attempt(s), last: {answer}"
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', delivery.get_status_display(), tried
+        )
+
+    @admin.display(description="Next attempt (venue time)", ordering="next_attempt_at")
+    def next_try(self, delivery: WebhookDelivery) -> str:
+        if delivery.status != WebhookDelivery.Status.PENDING:
+            return "–"
+        venue = delivery.booking.venue if delivery.booking else None
+        zone = venue.tzinfo if venue else ZoneInfo("UTC")
+        return local_time(delivery.next_attempt_at, zone, two_lines=True)
 
     @admin.display(description="Payload")
     def payload_json(self, delivery: WebhookDelivery) -> str:
