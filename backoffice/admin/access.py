@@ -10,17 +10,19 @@ from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from backoffice.admin.catalogue import OrganizationScopedAdmin, ScopedAdmin, related_only
 from backoffice.admin.local_times import VenueTimeZone
-from backoffice.admin.through_services import ServiceForm, ThroughServices, refusal_text
+from backoffice.admin.through_services import (
+    RevokePage,
+    ServiceForm,
+    ThroughServices,
+    refusal_text,
+)
 from core.actors import Actor
 from core.errors import BookingError
 from core.permissions import Action, Scope
@@ -96,7 +98,7 @@ class APIKeyForm(ServiceForm):
 
 @admin.register(OrganizationAPIKey)
 class OrganizationAPIKeyAdmin(
-    ThroughServices, VenueTimeZone, OrganizationScopedAdmin, APIKeyModelAdmin
+    RevokePage, ThroughServices, VenueTimeZone, OrganizationScopedAdmin, APIKeyModelAdmin
 ):
     """Keys are shown by prefix; the key itself is shown once, when it is created."""
 
@@ -123,6 +125,7 @@ class OrganizationAPIKeyAdmin(
     search_fields = ("name", "prefix", "organization__name")
     actions = ("revoke",)
     details = ("prefix", "created", "last_used_at", "revoked")
+    revoke_noun = "API key"
     creation_fields = ("organization",)
     service_fields = venue_services.API_KEY_FIELDS
 
@@ -182,44 +185,14 @@ class OrganizationAPIKeyAdmin(
                 self.message_user(request, f"{api_key.name}: {refusal_text(error)}", messages.ERROR)
         self.message_user(request, f"{count} API key(s) revoked.", messages.SUCCESS)
 
-    def get_urls(self):
-        meta = self.opts
-        return [
-            path(
-                "<path:object_id>/revoke/",
-                self.admin_site.admin_view(self.revoke_view),
-                name=f"{meta.app_label}_{meta.model_name}_revoke",
-            ),
-            *super().get_urls(),
-        ]
+    def revoke_through_service(self, request, api_key) -> bool:
+        return venue_services.api_key_revoke(actor=self.actor(request), api_key=api_key)
 
-    def revoke_view(self, request, object_id):
-        """GET: are you sure? POST: revoke it (a revoked key is told apart, not an error)."""
-        api_key = self.get_object(request, unquote(object_id))
-        if api_key is None:
-            raise Http404
-        if not self.may(request, Action.MANAGE, api_key):
-            raise PermissionDenied
-        if request.method == "POST":
-            if venue_services.api_key_revoke(actor=Actor.staff(request.user), api_key=api_key):
-                self.message_user(
-                    request,
-                    f"API key “{api_key.name}” ({api_key.prefix}) is revoked: the API refuses "
-                    "it from now on.",
-                    messages.SUCCESS,
-                )
-            else:
-                self.message_user(request, "This key was revoked already.", messages.INFO)
-            return HttpResponseRedirect(self.change_url(api_key))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Revoke the API key “{api_key.name}”?",
-            "subtitle": None,
-            "api_key": api_key,
-            "change_url": self.change_url(api_key),
-        }
-        return TemplateResponse(request, "admin/venues/organizationapikey/revoke.html", context)
+    def revoke_consequence(self, api_key) -> str:
+        return (
+            f"the key {api_key.prefix}… of {api_key.organization} is refused by the API from "
+            "the next request on."
+        )
 
 
 # -- login records --------------------------------------------------------------------------

@@ -9,22 +9,19 @@ venue's page lists its feeds (catalogue.CalendarFeedInline).
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from backoffice.admin.catalogue import ManagersOnly, ScopedAdmin, related_only
 from backoffice.admin.local_times import local_time
+from backoffice.admin.through_services import RevokePage
 from core.actors import Actor
-from core.permissions import Action
 from venues import services as venue_services
 from venues.models import CalendarFeed
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(ManagersOnly, ScopedAdmin):
+class CalendarFeedAdmin(RevokePage, ManagersOnly, ScopedAdmin):
     organization_path = "venue__organization"
     venue_path = "venue"
     change_form_template = "admin/venues/calendarfeed/change_form.html"
@@ -33,6 +30,7 @@ class CalendarFeedAdmin(ManagersOnly, ScopedAdmin):
     list_select_related = ("venue", "created_by")
     search_fields = ("name", "venue__name")
     actions = ("revoke",)
+    revoke_noun = "calendar feed"
 
     # Made and revoked through the services; never edited or deleted (revoked stays on record).
     def has_change_permission(self, request, obj=None) -> bool:
@@ -85,49 +83,11 @@ class CalendarFeedAdmin(ManagersOnly, ScopedAdmin):
         )
         self.message_user(request, f"{count} calendar feed(s) revoked.", messages.SUCCESS)
 
-    def get_urls(self):
-        meta = self.opts
-        return [
-            path(
-                "<path:object_id>/revoke/",
-                self.admin_site.admin_view(self.revoke_view),
-                name=f"{meta.app_label}_{meta.model_name}_revoke",
-            ),
-            *super().get_urls(),
-        ]
+    def revoke_through_service(self, request, feed) -> bool:
+        return venue_services.calendar_feed_revoke(actor=Actor.staff(request.user), feed=feed)
 
-    def change_url(self, feed: CalendarFeed) -> str:
-        meta = self.opts
-        return reverse(
-            f"admin:{meta.app_label}_{meta.model_name}_change",
-            args=[quote(feed.pk)],
-            current_app=self.admin_site.name,
+    def revoke_consequence(self, feed) -> str:
+        return (
+            "its address answers “not found” from the next fetch on; calendar apps may keep "
+            "showing what they fetched before until they refresh."
         )
-
-    def revoke_view(self, request, object_id):
-        """GET: are you sure? POST: revoke it (a revoked feed is told apart, not an error)."""
-        feed = self.get_object(request, unquote(object_id))
-        if feed is None:
-            raise Http404
-        if not self.may(request, Action.MANAGE, feed):
-            raise PermissionDenied
-        if request.method == "POST":
-            if venue_services.calendar_feed_revoke(actor=Actor.staff(request.user), feed=feed):
-                self.message_user(
-                    request,
-                    f"Calendar feed “{feed.name}” is revoked: its address answers “not found” "
-                    "from now on.",
-                    messages.SUCCESS,
-                )
-            else:
-                self.message_user(request, "This feed was revoked already.", messages.INFO)
-            return HttpResponseRedirect(self.change_url(feed))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Revoke the calendar feed “{feed.name}”?",
-            "subtitle": None,
-            "feed": feed,
-            "change_url": self.change_url(feed),
-        }
-        return TemplateResponse(request, "admin/venues/calendarfeed/revoke.html", context)

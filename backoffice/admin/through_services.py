@@ -10,13 +10,16 @@ on the fields it names (on the refused row, for an inline): never a 500, nothing
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from core.actors import Actor
 from core.errors import BookingError
+from core.permissions import Action
 
 # Where the first attempt leaves the service's refusal for the second, which shows it.
 REFUSAL = "_venuedesk_refusal"
@@ -296,3 +299,62 @@ class InlineThroughServices:
         formset_class = super().get_formset(request, obj, **kwargs)
         attributes = {"inline": self, "refused": getattr(request, ROW_REFUSAL, None)}
         return type(formset_class.__name__, (formset_class,), attributes)
+
+
+class RevokePage:
+    """A ModelAdmin mixin: a "Revoke…" page for a secret (an API key, a calendar feed) that
+    asks once, then revokes through the model's service. Subclasses implement
+    `revoke_through_service(request, obj) -> bool` (False: it was revoked already) and
+    set `revoke_noun` ("API key") and `revoke_consequence(obj)` (what stops working)."""
+
+    revoke_noun = ""
+
+    def revoke_through_service(self, request, obj) -> bool:
+        raise NotImplementedError
+
+    def revoke_consequence(self, obj) -> str:
+        raise NotImplementedError
+
+    def get_urls(self):
+        meta = self.opts
+        return [
+            path(
+                "<path:object_id>/revoke/",
+                self.admin_site.admin_view(self.revoke_view),
+                name=f"{meta.app_label}_{meta.model_name}_revoke",
+            ),
+            *super().get_urls(),
+        ]
+
+    def revoke_view(self, request, object_id):
+        """GET: are you sure? POST: revoke it (revoked already is told apart, not an error)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.may(request, Action.MANAGE, obj):
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                revoked = self.revoke_through_service(request, obj)
+            except (ValidationError, BookingError) as error:
+                self.message_user(request, refusal_text(error), messages.ERROR)
+            else:
+                if revoked:
+                    words = f"{self.revoke_noun} “{obj}” is revoked: {self.revoke_consequence(obj)}"
+                    self.message_user(request, words, messages.SUCCESS)
+                else:
+                    self.message_user(
+                        request, f"This {self.revoke_noun} was revoked already.", messages.INFO
+                    )
+            return HttpResponseRedirect(self.change_url(obj))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Revoke the {self.revoke_noun} “{obj}”?",
+            "subtitle": None,
+            "object": obj,
+            "noun": self.revoke_noun,
+            "consequence": self.revoke_consequence(obj),
+            "change_url": self.change_url(obj),
+        }
+        return TemplateResponse(request, "admin/venuedesk/revoke.html", context)
