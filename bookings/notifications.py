@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from queue import SimpleQueue
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -50,6 +51,9 @@ from django.utils.translation import gettext, gettext_lazy
 from bookings import sealing
 from bookings.models import Booking, BookingStatus, ChangeRequest, Notification
 from bookings.sms import get_sms_backend
+
+if TYPE_CHECKING:
+    from bookings.services.common import Lines
 from venues.models import Organization, Space, SpaceLayout
 
 logger = logging.getLogger(__name__)
@@ -133,7 +137,13 @@ class Note:
 # -- queueing (inside the caller's transaction) ----------------------------------------------
 
 
-def queue(
+def queue(**arguments) -> list[Notification]:
+    """Write the notifications of `kind` about `booking` to the outbox (render()'s
+    arguments); send them after commit."""
+    return save(render(**arguments))
+
+
+def render(
     *,
     booking: Booking,
     kind: str,
@@ -142,11 +152,15 @@ def queue(
     send_email: bool = True,
     send_sms: bool = False,
     manage_url: str = "",
+    lines: "Lines | None" = None,
 ) -> list[Notification]:
-    """Write the notifications of `kind` about `booking` to the outbox; send them after commit.
+    """The notifications of `kind` about `booking`, rendered and not saved yet: save() (or
+    queue(), which does both) writes them to the outbox and sends them after commit.
 
-    Call it inside the service's `transaction.atomic()`: the rows commit or roll back with
-    the change, and delivery starts only once it has committed.
+    A service renders before it takes its locks and saves with the change, inside its
+    `transaction.atomic()`: the rows commit or roll back with the change, and delivery
+    starts only once it has committed. (A booking not saved yet is set on the rows when
+    it is.)
     - `staff_new_request`: one e-mail to each address of the booking form's notify list
       (none without a form or addresses); `send_email` / `send_sms` do not apply.
     - every other kind goes to the customer: an e-mail to `booking.notify_address` when
@@ -156,6 +170,7 @@ def queue(
     sent. `message` is the staff's message to the customer; `manage_url` (absolute, or a
     path on VENUEDESK_SITE_URL) is the customer's private link, known only at creation: the
     bodies get MANAGE_LINK_PLACEHOLDER instead, and the link is sealed on the row.
+    `lines`: the booking's lines as the caller holds them, saved (else they are read).
     """
     if kind not in Kind.values:
         raise ValueError(f"Unknown notification kind {kind!r}.")
@@ -183,10 +198,11 @@ def queue(
             change_request=change_request,
             message=message,
             manage_url=MANAGE_LINK_PLACEHOLDER if manage_url else "",
+            lines=lines,
         )
         rendered = {channel: _render(kind, channel, context) for channel in channels}
-    notifications = [
-        Notification.objects.create(
+    return [
+        Notification(
             organization_id=booking.organization_id,
             booking=booking,
             change_request=change_request,
@@ -201,6 +217,13 @@ def queue(
         )
         for channel, recipient in recipients
     ]
+
+
+def save(notifications: list[Notification]) -> list[Notification]:
+    """Write rendered notifications to the outbox (one query); send them after commit."""
+    if not notifications:
+        return []
+    Notification.objects.bulk_create(notifications)
     ids = [notification.pk for notification in notifications]
     transaction.on_commit(lambda: hand_over(ids), robust=True)
     return notifications
@@ -302,9 +325,17 @@ def _context(
     change_request: ChangeRequest | None,
     message: str,
     manage_url: str,
+    lines: "Lines | None",
 ) -> dict:
     site_url = settings.VENUEDESK_SITE_URL.rstrip("/")
-    space_lines = list(booking.space_bookings.select_related("space", "layout"))
+    if lines is None:
+        space_lines = list(booking.space_bookings.select_related("space", "layout"))
+        event_lines = list(booking.event_bookings.select_related("event", "price"))
+        product_lines = list(booking.inventory_bookings.select_related("product"))
+    else:  # in the order the queries above give
+        space_lines = sorted(lines.spaces, key=lambda line: (line.starts_at, line.pk))
+        event_lines = sorted(lines.events, key=lambda line: line.pk)
+        product_lines = sorted(lines.products, key=lambda line: (line.starts_at, line.pk))
     labels = _answer_labels(booking)
     return {
         "kind": kind,
@@ -314,8 +345,8 @@ def _context(
         "venue": booking.venue,
         "booking_form": booking.booking_form,
         "space_lines": space_lines,
-        "event_lines": list(booking.event_bookings.select_related("event", "price")),
-        "product_lines": list(booking.inventory_bookings.select_related("product")),
+        "event_lines": event_lines,
+        "product_lines": product_lines,
         "status_label": (
             booking.get_status_display()
             if kind == Kind.STAFF_NEW_REQUEST

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from bookings.availability import (
@@ -922,3 +922,46 @@ def venue_feed_line_list(*, venue: Venue, now: datetime | None = None) -> list[S
         .select_related("booking__customer", "space")
         .order_by("starts_at", "pk")[:FEED_MAX_LINES]
     )
+
+
+def created_booking_detail(created) -> Booking:
+    """A booking this request has just created (services' CreatedBooking), ready for the
+    detail answer without reading it again: its lines as saved, no payments yet, and the
+    log written with it — what booking_detail_list would have prefetched.
+
+    (Django keeps prefetched rows in `_prefetched_objects_cache`; this fills it the way
+    prefetch_related() does.)
+    """
+    booking = created.booking
+    rows = {
+        "space_bookings": sorted(created.lines.spaces, key=lambda line: (line.starts_at, line.pk)),
+        "event_bookings": sorted(created.lines.events, key=lambda line: line.pk),
+        "inventory_bookings": sorted(
+            created.lines.products, key=lambda line: (line.starts_at, line.pk)
+        ),
+        "payments": [],
+        "log_entries": list(created.log),
+    }
+    booking._prefetched_objects_cache = {}
+    for name, found in rows.items():
+        queryset = getattr(booking, name).all()
+        queryset._result_cache, queryset._prefetch_done = found, True
+        booking._prefetched_objects_cache[name] = queryset
+    return booking
+
+
+def booking_detail_of(booking: Booking) -> Booking:
+    """`booking`, as a service just left it (read through a scoped selector and locked),
+    with what booking_detail_list prefetches read onto it: the answer to a change."""
+    prefetch_related_objects(
+        [booking],
+        *lines_prefetched(),
+        Prefetch(
+            "payments",
+            queryset=Payment.objects.select_related("payment_type", "recorded_by").order_by(
+                "paid_at", "pk"
+            ),
+        ),
+        Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key")),
+    )
+    return booking

@@ -1,6 +1,6 @@
 """Outbound webhooks: deliveries written with the change, POSTed and signed after commit.
 
-`queue_for_log(entry)` runs for every log entry (bookings.services.common.write_log), so
+`queue_for_logs(entries)` runs for every log entry (bookings.services.common.write_logs), so
 every change that is logged is told about, in the same transaction: the log action maps to
 one event (`EVENT_OF_ACTION`; entries that only accompany another, such as a withdrawn
 change request or an opening-hours override, map to none). For each active endpoint of the
@@ -37,7 +37,7 @@ import secrets
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -118,29 +118,60 @@ def register_payload_renderer(renderer: PayloadRenderer) -> None:
 # -- queueing (inside the change's transaction) -------------------------------------------------
 
 
-def queue_for_log(entry: LogEntry) -> list[WebhookDelivery]:
-    """Write a delivery of the event `entry` is, for each endpoint that wants it."""
-    event = EVENT_OF_ACTION.get(entry.action)
-    if event is None:
+def queue_for_logs(entries: Sequence[LogEntry]) -> list[WebhookDelivery]:
+    """Write a delivery of the event each entry is, for each endpoint that wants it.
+
+    One query finds the endpoints for all the entries (a booking created and approved at
+    once logs two), one writes the deliveries.
+    """
+    told = [(entry, EVENT_OF_ACTION[entry.action]) for entry in entries if _is_told(entry)]
+    if not told:
         return []
-    if entry.action == Action.CHANGE_APPLIED and entry.data.get("changes") == {}:
-        return []  # a cancellation, applied at once: booking.canceled told about it
+    endpoints = list(
+        WebhookEndpoint.objects.filter(
+            organization_id__in={entry.booking.organization_id for entry, _ in told},
+            is_active=True,
+        ).values_list("pk", "organization_id", "event_types")
+    )
+    deliveries = []
+    for entry, event in told:
+        booking = entry.booking
+        wanted = [
+            pk
+            for pk, organization_id, event_types in endpoints
+            if organization_id == booking.organization_id
+            and (not event_types or event in event_types)
+        ]
+        if wanted:
+            payload = _payload(entry, event)
+            deliveries += [
+                WebhookDelivery(endpoint_id=pk, event=event, booking=booking, payload=payload)
+                for pk in wanted
+            ]
+    if not deliveries:
+        return []
+    WebhookDelivery.objects.bulk_create(deliveries)
+    ids = [delivery.pk for delivery in deliveries]
+    transaction.on_commit(lambda: hand_over(ids), robust=True)
+    return deliveries
+
+
+def _is_told(entry: LogEntry) -> bool:
+    if entry.action not in EVENT_OF_ACTION:
+        return False
+    # A cancellation applied at once: booking.canceled told about it.
+    return not (entry.action == Action.CHANGE_APPLIED and entry.data.get("changes") == {})
+
+
+def _payload(entry: LogEntry, event: str) -> dict:
+    """The body of `event`: the booking (and request or payment) as the API shows it now."""
     booking = entry.booking
-    endpoints = [
-        pk
-        for pk, event_types in WebhookEndpoint.objects.filter(
-            organization_id=booking.organization_id, is_active=True
-        ).values_list("pk", "event_types")
-        if not event_types or event in event_types
-    ]
-    if not endpoints:
-        return []
     data = _renderer(
         booking=booking,
         change_request_id=entry.data.get("change_request"),
         payment_id=entry.data.get("payment"),
     )
-    payload = json.loads(
+    return json.loads(
         json.dumps(
             {
                 "event": event,
@@ -151,13 +182,6 @@ def queue_for_log(entry: LogEntry) -> list[WebhookDelivery]:
             cls=DjangoJSONEncoder,
         )
     )
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(endpoint_id=pk, event=event, booking=booking, payload=payload)
-        for pk in endpoints
-    )
-    ids = [delivery.pk for delivery in deliveries]
-    transaction.on_commit(lambda: hand_over(ids), robust=True)
-    return deliveries
 
 
 # -- secrets and signatures ---------------------------------------------------------------------

@@ -144,7 +144,7 @@ def price_options(data: dict, organization: Organization, prefix: str) -> dict:
 
 def space_line(data: dict, organization: Organization, prefix: str) -> SpaceLineIn:
     space = pick(
-        Space.objects.filter(venue__organization=organization).select_related("venue"),
+        Space.objects.filter(venue__organization=organization).select_related("venue", "vat_rate"),
         data["space_id"],
         at(prefix, "space_id"),
     )
@@ -288,7 +288,11 @@ def booking_arguments(data: dict, organization: Organization) -> dict:
         data.get("booking_form_id"),
         "booking_form_id",
     )
-    venue = pick(Venue.objects.filter(organization=organization), data.get("venue_id"), "venue_id")
+    # The venue is most often the one the spaces were read with.
+    venues = {line.space.venue.pk: line.space.venue for line in lines["space_lines"]}
+    venue = venues.get(data.get("venue_id")) or pick(
+        Venue.objects.filter(organization=organization), data.get("venue_id"), "venue_id"
+    )
     venue = venue or (form.venue if form else None)
     if venue is None and lines["space_lines"]:
         venue = lines["space_lines"][0].space.venue

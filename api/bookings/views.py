@@ -54,10 +54,7 @@ def create_booking(request, data: dict) -> Response:
             source=source,
             **inputs.booking_arguments(data, organization_for_new_booking(request, data)),
         )
-    booking = selectors.booking_get(
-        organizations=organizations_of(request), booking_id=created.booking.pk
-    )
-    body = s.BookingDetailSerializer(booking).data
+    body = s.BookingDetailSerializer(selectors.created_booking_detail(created)).data
     body["manage_token"] = created.manage_token
     return Response(body, status=201)
 
@@ -85,11 +82,18 @@ class BookingViewSet(
         "remove_session": Action.WRITE,
     }
 
+    # Actions that hand the booking to a service, which reads it again under its lock:
+    # the view reads only the booking itself (its tenancy and the right to act).
+    CHANGING = frozenset(
+        {"approve", "deny", "decline", "cancel", "destroy", "status", "partial_update"}
+        | {"sessions", "remove_session"}
+    )
+
     def get_queryset(self):
         organizations = organizations_of(self.request)
         if self.action == "list":
             return selectors.booking_list(organizations=organizations)
-        if self.action in {"payments", "log"}:
+        if self.action in {"payments", "log"} | self.CHANGING:
             # Only the booking itself: its payments or log come from their own selector.
             return selectors.booking_summary_list(organizations=organizations)
         if self.action == "ics":
@@ -102,8 +106,11 @@ class BookingViewSet(
         return s.BookingSerializer if self.action == "list" else s.BookingDetailSerializer
 
     def _answer(self, booking: Booking, status_code: int = 200) -> Response:
-        booking = self.get_queryset().get(pk=booking.pk)
-        return Response(s.BookingDetailSerializer(booking).data, status=status_code)
+        """The booking as a service left it, with what the detail shows read onto it."""
+        return Response(
+            s.BookingDetailSerializer(selectors.booking_detail_of(booking)).data,
+            status=status_code,
+        )
 
     def _input(self, serializer_class):
         serializer = serializer_class(data=self.request.data)
@@ -220,7 +227,7 @@ class BookingViewSet(
         """Approve: capacity is checked, the Event created, the customer told."""
         booking = self.get_object()
         data = self._input(s.ApproveInput)
-        services.booking_approve(
+        booking = services.booking_approve(
             actor=actor_of(request),
             booking=booking,
             event_fields=data.validated_data.get("event") or {},
@@ -233,7 +240,7 @@ class BookingViewSet(
     def deny(self, request, pk=None):
         """Deny a pending booking; the comment is logged, the message sent."""
         booking = self.get_object()
-        services.booking_deny(
+        booking = services.booking_deny(
             actor=actor_of(request), booking=booking, **self._input(s.NotifyInput).service_kwargs()
         )
         return self._answer(booking)
@@ -250,7 +257,7 @@ class BookingViewSet(
         """Cancel; `event_procedure` marks the Event canceled or deletes it."""
         booking = self.get_object()
         data = self._input(s.CancelInput)
-        services.booking_cancel(
+        booking = services.booking_cancel(
             actor=actor_of(request),
             booking=booking,
             event_procedure=data.validated_data["event_procedure"],
@@ -262,7 +269,7 @@ class BookingViewSet(
     def destroy(self, request, pk=None):
         """Cancel the booking (it is never deleted: the row and its history stay)."""
         booking = self.get_object()
-        services.booking_cancel(actor=actor_of(request), booking=booking)
+        booking = services.booking_cancel(actor=actor_of(request), booking=booking)
         return self._answer(booking)
 
     @extend_schema(
@@ -274,7 +281,7 @@ class BookingViewSet(
         booking = self.get_object()
         data = self._input(s.BookingUpdateInput).validated_data
         with inputs.errors_named_as_input():
-            services.booking_update(
+            booking = services.booking_update(
                 actor=actor_of(request),
                 booking=booking,
                 client_updated_at=data.get("client_booking_last_updated_at"),

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Max, Min, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -66,7 +67,9 @@ class Customer(models.Model):
     class Meta:
         ordering = ["last_name", "first_name", "company", "id"]
         indexes = [
-            models.Index(fields=["organization", "email"]),
+            # A booking's customer is matched by e-mail, whatever its case
+            # (services.customer_find_or_create): lower(email), as that lookup asks.
+            models.Index(F("organization"), Lower("email"), name="bookings_customer_email_ci"),
             models.Index(fields=["organization", "last_name", "first_name"]),
         ]
         constraints = [
@@ -267,9 +270,13 @@ class Booking(ConcurrentTransitionMixin, ProtectedStatusMixin, models.Model):
         return self.reference or "new booking"
 
     def save(self, *args, **kwargs) -> None:
+        self.assign_reference()
+        super().save(*args, **kwargs)
+
+    def assign_reference(self) -> None:
+        """Give a new booking its reference (save() does, unless a service did before)."""
         if not self.reference:
             self.reference = self._unused_reference()
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         check_same_organization(

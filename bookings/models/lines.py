@@ -230,6 +230,10 @@ class EventBooking(BookingLine):
     def __str__(self) -> str:
         return f"{self.quantity} × {self.event.title}"
 
+    def save(self, *args, **kwargs) -> None:
+        self.holds_capacity = self.booking.holds_capacity
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         super().clean()
         if self.price_id is not None and self.price.event_id != self.event_id:

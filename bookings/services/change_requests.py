@@ -37,12 +37,14 @@ from bookings.services.common import (
     OPEN_STATUSES,
     Lines,
     Notice,
+    check_fields,
     check_fit,
     check_fresh,
     follow_with_event,
     lock_booking,
     notify_customer,
     price_lines,
+    save_lines,
     validate_line,
     withdraw_open_change_request,
     write_log,
@@ -277,7 +279,7 @@ def changed_booking(booking: Booking, changes: dict, *, actor: Actor, lock: bool
             moved.add(prefix)
         _move_extras_along(lines, before, line)
     try:
-        booking.full_clean()
+        check_fields(booking)
     except ValidationError as error:
         raise ValidationError(
             {
@@ -362,9 +364,7 @@ def _refuse_moves_into_the_past(lines: Lines, changes: dict) -> None:
 
 
 def _save_changed(booking: Booking, lines: Lines) -> None:
-    for line in lines.all():
-        line.save()
-    booking.compute_span()
+    save_lines(booking, lines)
     follow_with_event(booking, lines)
     booking.save()
 

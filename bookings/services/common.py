@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -23,8 +24,10 @@ from bookings.models import (
     EventBooking,
     InventoryBooking,
     LogEntry,
+    Notification,
     SpaceBooking,
 )
+from bookings.selectors import lines_prefetched
 from core.actors import Actor
 from core.errors import BookingConflict, StaleBooking, TransitionNotAllowed
 
@@ -39,10 +42,13 @@ class Lines:
 
     @classmethod
     def of(cls, booking: Booking) -> "Lines":
+        """The booking's lines, read as booking_detail_list reads them and kept on it (an
+        answer about the booking reads them from there)."""
+        prefetch_related_objects([booking], *lines_prefetched())
         return cls(
-            spaces=list(booking.space_bookings.select_related("space__venue", "layout")),
-            events=list(booking.event_bookings.select_related("event", "price")),
-            products=list(booking.inventory_bookings.select_related("product")),
+            spaces=list(booking.space_bookings.all()),
+            events=list(booking.event_bookings.all()),
+            products=list(booking.inventory_bookings.all()),
         )
 
     def all(self) -> list:
@@ -54,7 +60,7 @@ def lock_booking(booking: Booking | int) -> Booking:
     pk = booking.pk if isinstance(booking, Booking) else booking
     return (
         Booking.objects.select_for_update(of=("self",))
-        .select_related("organization", "venue", "customer", "booking_form")
+        .select_related("organization", "venue", "customer", "booking_form", "event")
         .get(pk=pk)
     )
 
@@ -100,16 +106,29 @@ def require_transition(transition) -> None:
         )
 
 
-def sync_lines(booking: Booking) -> None:
+OCCUPANCY_FIELDS = ["holds_capacity", "occupied_from", "occupied_until"]
+
+
+def sync_lines(booking: Booking, lines: Lines | None = None) -> None:
     """Copy what the lines mirror of their booking (capacity held, release time) to them.
 
     The lines carry these for the availability queries and the database's exclusion
-    constraint; every service that moves a booking calls this after saving it.
+    constraint; every service that moves a booking calls this after saving it. `lines`:
+    the booking's lines as the service holds them (else they are read).
     """
-    booking.event_bookings.update(holds_capacity=booking.holds_capacity)
-    for line in [*booking.space_bookings.all(), *booking.inventory_bookings.all()]:
-        line.booking = booking
-        line.save(update_fields=["holds_capacity", "occupied_from", "occupied_until"])
+    if lines is None or lines.events:
+        booking.event_bookings.update(holds_capacity=booking.holds_capacity)
+    if lines is not None:
+        for line in lines.events:
+            line.holds_capacity = booking.holds_capacity
+    spaces = list(booking.space_bookings.all()) if lines is None else lines.spaces
+    products = list(booking.inventory_bookings.all()) if lines is None else lines.products
+    for model, group in ((SpaceBooking, spaces), (InventoryBooking, products)):
+        for line in group:
+            line.booking = booking
+            line.compute_occupancy()
+        if group:
+            model.objects.bulk_update(group, OCCUPANCY_FIELDS)
 
 
 def move(
@@ -121,17 +140,19 @@ def move(
     notice: Notice = Notice(),
     data: dict | Callable[[Booking], dict] | None = None,
     before_save: Callable[[Booking], None] | None = None,
+    lines: Lines | None = None,
 ) -> None:
     """Move a locked, checked booking with `transition`, save it, bring its lines in step
     and log it. `before_save(booking)` runs after the move, before the save (the Event);
-    `data` for the log may be a function of the moved booking."""
+    `data` for the log may be a function of the moved booking; `lines`: the booking's
+    lines, when the service holds them."""
     require_transition(transition)
     from_status = booking.status
     transition()
     if before_save is not None:
         before_save(booking)
     booking.save()
-    sync_lines(booking)
+    sync_lines(booking, lines)
     write_log(
         booking,
         action,
@@ -143,30 +164,41 @@ def move(
     )
 
 
-def write_log(
+def log_entry(
     booking: Booking,
     action: str,
     actor: Actor,
     *,
     from_status: str = "",
+    to_status: str = "",
     comment: str = "",
     message: str = "",
     data: dict | None = None,
 ) -> LogEntry:
-    """Log a change of `booking`, and write the webhook deliveries of the event it is (in
-    the same transaction: every logged change is told about, and only once it commits)."""
-    entry = LogEntry.objects.create(
+    """An unsaved log entry of a change of `booking` (to its status now unless `to_status`)."""
+    return LogEntry(
         booking=booking,
         action=action,
         from_status=from_status,
-        to_status=booking.status,
+        to_status=to_status or booking.status,
         comment=comment,
         message=message,
         data=data or {},
         **actor.log_fields(),
     )
-    webhooks.queue_for_log(entry)
-    return entry
+
+
+def write_logs(entries: Sequence[LogEntry]) -> list[LogEntry]:
+    """Save log entries (one query), and write the webhook deliveries of the events they are
+    (in the same transaction: every logged change is told about, and only once it commits)."""
+    LogEntry.objects.bulk_create(entries)
+    webhooks.queue_for_logs(entries)
+    return list(entries)
+
+
+def write_log(booking: Booking, action: str, actor: Actor, **fields) -> LogEntry:
+    """Log a change of `booking` (log_entry's fields) and write its webhook deliveries."""
+    return write_logs([log_entry(booking, action, actor, **fields)])[0]
 
 
 # A booking takes change requests while it is in one of these statuses.
@@ -262,23 +294,45 @@ def price_lines(booking: Booking, lines: Lines) -> None:
     pricing.apply_totals(booking, lines.all())
 
 
+def set_span(booking: Booking, lines: Lines) -> None:
+    """Set the booking's starts_at / ends_at to the span of its lines (not saved)."""
+    timed = [*lines.spaces, *lines.products, *(line.event for line in lines.events)]
+    booking.starts_at = min((item.starts_at for item in timed), default=None)
+    booking.ends_at = max((item.ends_at for item in timed), default=None)
+
+
 def save_lines(booking: Booking, lines: Lines) -> None:
+    """Save every line of the booking (added or changed) and set its span (not saved)."""
     for line in lines.all():
         line.booking = booking
         line.save()
-    booking.compute_span()
+    set_span(booking, lines)
+
+
+def check_fields(row, *, exclude: Sequence[str] = ()) -> None:
+    """Validate a row a service is about to write, without asking the database.
+
+    The fields' own rules (lengths, choices, required values, number ranges) and the
+    model's clean() (every relation of the row's organisation) run here. Left to the
+    database, which enforces them on the write: whether each foreign key exists (the
+    service holds those objects, read through scoped lookups) and the unique, check and
+    exclusion constraints — each of them is also a service rule that names the field
+    (check_line_input, pricing, the state machine, check_fit). Asking the database again
+    cost a query per relation and three per constraint.
+    """
+    relations = [field.name for field in row._meta.concrete_fields if field.is_relation]
+    row.full_clean(
+        exclude=[*relations, *exclude], validate_unique=False, validate_constraints=False
+    )
 
 
 def validate_line(line) -> None:
-    """full_clean() a line, leaving overlaps to check_fit(), which names the other booking.
-
-    (The exclusion constraint's own validation names nothing; excluding the field its
-    condition reads skips it. The database constraint still guards the write.)
-    """
+    """Validate a line (check_fields), leaving overlaps to check_fit(), which names the other
+    booking."""
     starts_at, ends_at = getattr(line, "starts_at", None), getattr(line, "ends_at", None)
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise ValidationError({"ends_at": "Must be after starts_at."})
-    line.full_clean(exclude=["holds_capacity"])
+    check_fields(line, exclude=["holds_capacity"])
 
 
 def full_clean_all(lines: Sequence, prefix: str) -> None:
@@ -316,9 +370,34 @@ def notify_customer(
     notice: Notice = Notice(),
     change_request=None,
     manage_url: str = "",
+    lines: Lines | None = None,
 ) -> None:
-    """Queue a message to the customer; e-mail and SMS default to the booking's flags."""
-    notifications.queue(
+    """Queue a message to the customer (customer_messages) to send after commit."""
+    notifications.save(
+        customer_messages(
+            booking,
+            kind,
+            notice=notice,
+            change_request=change_request,
+            manage_url=manage_url,
+            lines=lines,
+        )
+    )
+
+
+def customer_messages(
+    booking: Booking,
+    kind: str,
+    *,
+    notice: Notice = Notice(),
+    change_request=None,
+    manage_url: str = "",
+    lines: Lines | None = None,
+) -> list[Notification]:
+    """A message to the customer, rendered, not saved (notifications.save); e-mail and SMS
+    default to the booking's flags. `lines`: the booking's lines, when the service holds
+    them (else they are read)."""
+    return notifications.render(
         booking=booking,
         kind=kind,
         change_request=change_request,
@@ -326,4 +405,5 @@ def notify_customer(
         send_email=booking.notify_email if notice.send_email is None else notice.send_email,
         send_sms=booking.notify_sms if notice.send_sms is None else notice.send_sms,
         manage_url=manage_url,
+        lines=lines,
     )

@@ -9,6 +9,7 @@ from bookings.answers import clean_answers
 from bookings.models import (
     Booking,
     BookingSource,
+    BookingStatus,
     Customer,
     LogEntry,
     Notification,
@@ -16,16 +17,19 @@ from bookings.models import (
 from bookings.services.common import (
     Lines,
     booking_day,
+    check_fields,
     check_fit,
+    customer_messages,
     full_clean_all,
+    log_entry,
     manage_url,
-    notify_customer,
     price_lines,
     save_lines,
-    write_log,
+    set_span,
+    write_logs,
 )
 from bookings.services.customers import CustomerIn, customer_find_or_create
-from bookings.services.decisions import approve_checked
+from bookings.services.decisions import approval_log_entry, approve_new
 from bookings.services.form_rules import (
     check_catalogue,
     check_form_policy,
@@ -144,8 +148,7 @@ def booking_create(
         created_by=actor.user,
     )
     token = booking.issue_manage_token()
-    booking.full_clean()
-    booking.save()
+    check_fields(booking)
 
     lines = Lines(
         spaces=[
@@ -170,22 +173,41 @@ def booking_create(
     if discount is not None:
         use_discount(discount, lines, on=booking_day(booking))
     price_lines(booking, lines)
-
     if public and booking_form.requires_approval is False:
         approve = True
+    booking.assign_reference()
+    event = approve_new(booking, lines) if approve else None
+    set_span(booking, lines)
+    # The manage link goes out with the first message: the token is not kept.
+    kind = Notification.Kind.APPROVED if approve else Notification.Kind.REQUEST_RECEIVED
+    messages = customer_messages(booking, kind, manage_url=manage_url(token), lines=lines)
+    if public or not approve:
+        messages += notifications.render(
+            booking=booking, kind=Notification.Kind.STAFF_NEW_REQUEST, lines=lines
+        )
+
+    # Everything above was read, checked, priced and rendered before any lock. Under the
+    # resource locks (taken when the lines will hold capacity) come only the check of
+    # what is free and the writes.
     check_fit(booking, lines, lock=bool(approve))
-    save_lines(booking, lines)
+    if event is not None:
+        event.save()
     booking.save()
+    save_lines(booking, lines)
     log_data = {"source": source}
     if discount is not None:
         log_data["discount_code"] = discount.code
-    write_log(booking, LogEntry.Action.CREATED, actor, data=log_data)
-
-    # The manage link goes out with the first message: the token is not kept.
+    log = [
+        log_entry(
+            booking,
+            LogEntry.Action.CREATED,
+            actor,
+            to_status=BookingStatus.PENDING,
+            data=log_data,
+        )
+    ]
     if approve:
-        approve_checked(booking, lines, actor, event_fields={}, manage_link=manage_url(token))
-    else:
-        notify_customer(booking, Notification.Kind.REQUEST_RECEIVED, manage_url=manage_url(token))
-    if public or not approve:
-        notifications.queue(booking=booking, kind=Notification.Kind.STAFF_NEW_REQUEST)
-    return CreatedBooking(booking=booking, manage_token=token)
+        log.append(approval_log_entry(booking, actor))
+    write_logs(log)
+    notifications.save(messages)
+    return CreatedBooking(booking=booking, manage_token=token, lines=lines, log=log)

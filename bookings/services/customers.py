@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, QuerySet, Value
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from bookings.models import Customer
@@ -41,6 +42,16 @@ class CustomerIn:
     company: str = ""
 
 
+def customers_by_email(organization: Organization, email: str) -> QuerySet[Customer]:
+    """The organisation's customers with this e-mail, whatever its case (as the database
+    lowercases it: the index bookings_customer_email_ci serves this)."""
+    return (
+        Customer.objects.filter(organization=organization)
+        .alias(email_key=Lower("email"))
+        .filter(email_key=Lower(Value(email)))
+    )
+
+
 def customer_find_or_create(*, organization: Organization, customer: CustomerIn) -> Customer:
     """The organisation's customer with this e-mail (case-insensitive), or a new one.
 
@@ -49,11 +60,7 @@ def customer_find_or_create(*, organization: Organization, customer: CustomerIn)
     """
     email = customer.email.strip()
     if email:
-        existing = (
-            Customer.objects.filter(organization=organization, email__iexact=email)
-            .order_by("pk")
-            .first()
-        )
+        existing = customers_by_email(organization, email).order_by("pk").first()
         if existing is not None:
             return existing
     new = Customer(

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bookings import notifications
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -26,12 +27,18 @@ from bookings.models import (
 from bookings.services.common import (
     Lines,
     Notice,
+    check_fields,
     check_fit,
     check_fresh,
+    customer_messages,
     lock_booking,
+    log_entry,
     move,
     notify_customer,
+    require_transition,
+    sync_lines,
     withdraw_open_change_request,
+    write_log,
 )
 from bookings.services.front_desk import (
     booking_arrive,
@@ -51,35 +58,33 @@ EVENT_OVERRIDE_FIELDS = frozenset(
 )
 
 
-def approve_checked(
-    booking: Booking,
-    lines: Lines,
-    actor: Actor,
-    *,
-    event_fields: Mapping[str, Any],
-    notice: Notice = Notice(),
-    manage_link: str = "",
-) -> None:
-    """Approve a locked booking whose lines were just checked under the resource locks:
-    move, create the Event, log, notify."""
+def approve_new(booking: Booking, lines: Lines) -> Event | None:
+    """Approve a booking not saved yet (created approved): the move, and its Event unsaved
+    (the creation saves it, with the booking, once the lines are checked)."""
+    require_transition(booking.approve)
+    booking.approve()
+    if lines.spaces:
+        booking.event = _new_event(booking, lines.spaces, {})
+    return booking.event
 
-    def create_event(booking: Booking) -> None:
-        if lines.spaces:
-            booking.event = _create_event(booking, lines.spaces, event_fields)
 
-    move(
+def approval_log_entry(booking: Booking, actor: Actor) -> LogEntry:
+    """The log entry of a booking approved at its creation (approve_new)."""
+    return log_entry(
         booking,
-        booking.approve,
         LogEntry.Action.APPROVED,
         actor,
-        notice=notice,
-        before_save=create_event,
-        data=lambda booking: {"event": booking.event_id} if booking.event_id else {},
+        from_status=BookingStatus.PENDING,
+        data=_approval_data(booking),
     )
-    notify_customer(booking, Notification.Kind.APPROVED, notice=notice, manage_url=manage_link)
 
 
-def _create_event(booking: Booking, space_lines: list[SpaceBooking], fields: dict) -> Event:
+def _approval_data(booking: Booking) -> dict:
+    return {"event": booking.event_id} if booking.event_id else {}
+
+
+def _new_event(booking: Booking, space_lines: list[SpaceBooking], fields: dict) -> Event:
+    """The Event of an approved booking, from its space lines' times (not saved)."""
     unknown = set(fields) - EVENT_OVERRIDE_FIELDS
     if unknown:
         raise ValidationError({"event": f"Unknown event fields: {', '.join(sorted(unknown))}."})
@@ -106,12 +111,11 @@ def _create_event(booking: Booking, space_lines: list[SpaceBooking], fields: dic
         **values,
     )
     try:
-        event.full_clean()
+        check_fields(event)
     except ValidationError as error:
         raise ValidationError(
             {f"event.{name}": messages for name, messages in error.message_dict.items()}
         ) from None
-    event.save()
     return event
 
 
@@ -126,16 +130,37 @@ def booking_approve(
 ) -> Booking:
     """Approve a pending booking: capacity is checked under the locks; the Event is created.
 
-    `event_fields` override the Event's title, description, notes, times, is_public or
-    capacity. Notifies the customer (flags default to the booking's).
+    Everything but the check and the writes (the Event's fields, the customer's message)
+    is worked out before the resource locks are taken. `event_fields` override the
+    Event's title, description, notes, times, is_public or capacity. Notifies the
+    customer (flags default to the booking's).
     """
     booking = lock_booking(booking)
     require(actor, Action.APPROVE, booking.organization)
     check_fresh(booking, client_updated_at)
     lines = Lines.of(booking)
-    if booking.status == BookingStatus.PENDING:  # else the move below names what is allowed
-        check_fit(booking, lines, lock=True)
-    approve_checked(booking, lines, actor, event_fields=event_fields or {}, notice=notice)
+    require_transition(booking.approve)
+    booking.approve()  # saved below, once the lines are checked
+    event = _new_event(booking, lines.spaces, event_fields or {}) if lines.spaces else None
+    messages = customer_messages(booking, Notification.Kind.APPROVED, notice=notice, lines=lines)
+
+    # Under the resource locks: only the check and the writes.
+    check_fit(booking, lines, lock=True)
+    if event is not None:
+        event.save()
+        booking.event = event
+    booking.save()
+    sync_lines(booking, lines)
+    write_log(
+        booking,
+        LogEntry.Action.APPROVED,
+        actor,
+        from_status=BookingStatus.PENDING,
+        comment=notice.comment,
+        message=notice.message,
+        data=_approval_data(booking),
+    )
+    notifications.save(messages)
     return booking
 
 

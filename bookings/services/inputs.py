@@ -89,6 +89,8 @@ class CreatedBooking:
     booking: Booking
     manage_token: str  # shown once (confirmation page, API response, e-mail)
     warnings: list[str] = field(default_factory=list)
+    lines: object = None  # the Lines saved with it (bookings.services.common.Lines)
+    log: list = field(default_factory=list)  # the LogEntry rows written
 
 
 # What a customer (public form, manage link) may choose on a line. Every other field of a
@@ -130,6 +132,8 @@ def check_line_input(line_in: LinePriceIn, prefix: str) -> None:
         value = getattr(line_in, name, None)
         if value is not None and not (type(value) is int and low <= value <= high):
             errors[f"{prefix}.{name}"] = f"Enter a whole number from {low} to {high}."
+    if line_in.manual_price_gross is not None and line_in.manual_price_gross < 0:
+        errors[f"{prefix}.manual_price_gross"] = "Enter a price of 0 or more."
     if line_in.use_manual_price:
         if line_in.manual_price_gross is None:
             errors[f"{prefix}.manual_price_gross"] = "Enter the manual price."

@@ -25,6 +25,7 @@ from bookings.services.common import (
     follow_with_event,
     lock_booking,
     price_lines,
+    save_lines,
     validate_line,
     write_log,
 )
@@ -89,9 +90,7 @@ def _save(actor: Actor, booking: Booking, kind: str, new_line, line_id: int | No
 
     price_lines(booking, lines)
     check_fit(booking, lines, lock=booking.holds_capacity)
-    for line in lines.all():
-        line.save()
-    booking.compute_span()
+    save_lines(booking, lines)
     follow_with_event(booking, lines)
     booking.save()
 
@@ -225,9 +224,7 @@ def line_remove(
     current.remove(line)
     line.delete()
     price_lines(booking, lines)
-    for remaining in lines.all():
-        remaining.save()
-    booking.compute_span()
+    save_lines(booking, lines)
     follow_with_event(booking, lines)
     booking.save()
     write_log(booking, LogEntry.Action.LINE_REMOVED, actor, data={"kind": kind, "line": line_id})
