@@ -363,26 +363,9 @@ def follow_with_event(booking: Booking, lines: Lines) -> None:
     event.save(update_fields=["starts_at", "ends_at", "updated_at"])
 
 
-def notify_customer(
-    booking: Booking,
-    kind: str,
-    *,
-    notice: Notice = Notice(),
-    change_request=None,
-    manage_url: str = "",
-    lines: Lines | None = None,
-) -> None:
-    """Queue a message to the customer (customer_messages) to send after commit."""
-    notifications.save(
-        customer_messages(
-            booking,
-            kind,
-            notice=notice,
-            change_request=change_request,
-            manage_url=manage_url,
-            lines=lines,
-        )
-    )
+def notify_customer(booking: Booking, kind: str, **message) -> None:
+    """Queue a message to the customer (customer_messages' arguments), sent after commit."""
+    notifications.save(customer_messages(booking, kind, **message))
 
 
 def customer_messages(

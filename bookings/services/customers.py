@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from bookings.models import Customer
+from bookings.services.common import check_fields
 from core.actors import Actor
 from core.errors import ErrorCode, InUse
 from core.permissions import Action, require
@@ -74,7 +75,7 @@ def customer_find_or_create(*, organization: Organization, customer: CustomerIn)
     if not (new.first_name or new.last_name or new.company):
         raise ValidationError({"customer.last_name": _("Give a name or a company.")})
     try:
-        new.full_clean(exclude=["organization"])
+        check_fields(new)  # the name rule above is the database's one check constraint
     except ValidationError as error:
         raise ValidationError(
             {f"customer.{name}": messages for name, messages in error.message_dict.items()}

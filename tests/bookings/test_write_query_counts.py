@@ -13,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from bookings.services import CustomerIn, customer_find_or_create
+from bookings import notifications
+from bookings.services import CustomerIn, common, customer_find_or_create
 from bookings.services.customers import customers_by_email
 from tests import factories as f
 from tests.markers import requires_postgres
@@ -181,3 +182,36 @@ def test_the_customer_lookup_by_email_is_served_by_an_index(world):
     # The query of customer_find_or_create (its first match).
     plan = customers_by_email(world.organization, "gina@example.com").order_by("pk")[:1].explain()
     assert "bookings_customer_email_ci" in plan, plan
+
+
+@pytest.fixture
+def steps(monkeypatch) -> list[str]:
+    """The order in which a service renders its messages and takes the resource locks."""
+    done = []
+    lock, render = common.lock_resources, notifications.render
+
+    def locking(**resources):
+        done.append("lock")
+        return lock(**resources)
+
+    def rendering(**message):
+        done.append("render")
+        return render(**message)
+
+    monkeypatch.setattr(common, "lock_resources", locking)
+    monkeypatch.setattr(notifications, "render", rendering)
+    return done
+
+
+def test_an_approved_booking_is_created_with_its_message_rendered_before_the_lock(
+    world, api, steps
+):
+    post(api, "/api/v1/bookings", body(world, status="approved"))
+    assert steps == ["render", "lock"]
+
+
+def test_an_approval_renders_its_message_before_the_lock(world, api, steps):
+    created = api.post("/api/v1/bookings", body(world), format="json").json()
+    steps.clear()
+    post(api, f"/api/v1/bookings/{created['id']}/approve", {})
+    assert steps == ["render", "lock"]
