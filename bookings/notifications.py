@@ -332,10 +332,10 @@ def _context(
         space_lines = list(booking.space_bookings.select_related("space", "layout"))
         event_lines = list(booking.event_bookings.select_related("event", "price"))
         product_lines = list(booking.inventory_bookings.select_related("product"))
-    else:  # in the order the queries above give
-        space_lines = sorted(lines.spaces, key=lambda line: (line.starts_at, line.pk))
-        event_lines = sorted(lines.events, key=lambda line: line.pk)
-        product_lines = sorted(lines.products, key=lambda line: (line.starts_at, line.pk))
+    else:  # in the order the queries above give (lines not saved yet: as they were given)
+        space_lines = sorted(lines.spaces, key=lambda line: (line.starts_at, line.pk or 0))
+        event_lines = sorted(lines.events, key=lambda line: line.pk or 0)
+        product_lines = sorted(lines.products, key=lambda line: (line.starts_at, line.pk or 0))
     labels = _answer_labels(booking)
     return {
         "kind": kind,

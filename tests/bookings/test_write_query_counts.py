@@ -159,6 +159,36 @@ def test_the_answer_to_a_creation_is_the_booking_as_read_back(world, api):
     assert answer == read
 
 
+def test_the_answer_to_a_creation_of_many_lines_given_out_of_order_is_as_read_back(world, api):
+    def space(day: int) -> dict:
+        return {
+            "space_id": world.zone.pk,
+            "starts_at": f"2030-03-0{day}T10:00:00+01:00",
+            "ends_at": f"2030-03-0{day}T12:00:00+01:00",
+        }
+
+    def product(day: int) -> dict:  # the times of a space line, without the space
+        return {"inventory_product_id": world.product.pk, **space(day)}
+
+    tickets = {"event_id": world.event.pk, "price_id": world.ticket.pk, "quantity": 1}
+    lines = {
+        "spaces": [space(6), space(4), space(5)],
+        "events": [tickets, {**tickets, "quantity": 2}],
+        "inventory_products": [product(5), product(4)],
+    }
+    for line in lines["inventory_products"]:
+        line.pop("space_id")
+    answer, _ = post(api, "/api/v1/bookings", body(world, status="approved", **lines))
+    read = api.get(f"/api/v1/bookings/{answer['id']}").json()
+    assert answer.pop("manage_token")
+    assert answer == read
+    assert [line["starts_at"][:10] for line in answer["spaces"]] == [
+        "2030-03-04",
+        "2030-03-05",
+        "2030-03-06",
+    ]
+
+
 def test_the_answer_to_an_approval_is_the_booking_as_read_back(world, api):
     created = api.post("/api/v1/bookings", body(world), format="json").json()
     answer, _ = post(api, f"/api/v1/bookings/{created['id']}/approve", {"comment": "Fine"})
