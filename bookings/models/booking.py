@@ -249,6 +249,18 @@ class Booking(ConcurrentTransitionMixin, ProtectedStatusMixin, models.Model):
                 condition=~Q(manage_token_hash=""),
                 name="bookings_manage_token_idx",
             ),
+            # The requests waiting for a decision, a small part of the bookings: the
+            # approval queue, oldest first (its count too), and each venue's on the dashboard.
+            models.Index(
+                fields=["created_at", "id", "organization"],
+                condition=Q(status="pending"),
+                name="bookings_booking_pending",
+            ),
+            models.Index(
+                fields=["venue", "created_at"],
+                condition=Q(status="pending"),
+                name="bookings_booking_pending_venue",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
