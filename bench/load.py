@@ -1,9 +1,10 @@
 """A bounded closed-loop load generator: N threads, each with its own http.client
 connection, each sending its next request when the previous one has answered.
 
-Bounded by a duration and a request count (whichever comes first); the first `warmup`
-answers of each client are not counted. gunicorn's sync workers close the connection
-after each answer, so http.client opens a new one (on loopback) for the next request.
+Bounded by a duration and a request count (whichever comes first); each client's first
+`warmup` answers are not counted and come before the clock starts. gunicorn's sync
+workers close the connection after each answer, so http.client opens a new one (on
+loopback) for the next request.
 """
 
 import http.client
@@ -60,30 +61,32 @@ def closed_loop(
     outcome = Outcome()
     numbers = itertools.count()
     lock = threading.Lock()
-    start_gate = threading.Barrier(concurrency + 1)
-    deadline = [0.0]
+    deadline = [float("inf")]
+    start_gate = threading.Barrier(
+        concurrency + 1, action=lambda: deadline.__setitem__(0, time.perf_counter() + duration)
+    )
+
+    def one(conn, number):
+        method, path, body, headers = make_request(number)
+        began = time.perf_counter()
+        try:
+            response, payload = send(conn, method, path, body, headers)
+            status, queries = response.status, response.getheader("X-Bench-Queries")
+        except (OSError, http.client.HTTPException) as error:
+            conn.close()
+            status, payload, queries = 599, repr(error).encode(), None
+        return began, time.perf_counter() - began, status, payload, queries
 
     def client() -> None:
         conn = http.client.HTTPConnection(host, port, timeout=60)
-        seen = 0
+        for _ in range(warmup):  # not counted, and before the clock starts
+            one(conn, next(numbers))
         start_gate.wait()
-        while time.perf_counter() < deadline[0]:
+        while True:  # each client answers at least once, then until time or count runs out
             number = next(numbers)
             if number >= max_requests + warmup * concurrency:
                 break
-            method, path, body, headers = make_request(number)
-            began = time.perf_counter()
-            try:
-                response, payload = send(conn, method, path, body, headers)
-                status = response.status
-                queries = response.getheader("X-Bench-Queries")
-            except (OSError, http.client.HTTPException) as error:
-                conn.close()
-                status, payload, queries = 599, repr(error).encode(), None
-            took = time.perf_counter() - began
-            seen += 1
-            if seen <= warmup:
-                continue
+            began, took, status, payload, queries = one(conn, number)
             with lock:
                 outcome.first_start = min(outcome.first_start, began)
                 outcome.last_end = max(outcome.last_end, began + took)
@@ -93,13 +96,14 @@ def closed_loop(
                     outcome.queries.append(int(queries))
                 if status not in expected and len(outcome.unexpected) < 5:
                     outcome.unexpected.append((status, payload[:300]))
+            if time.perf_counter() >= deadline[0]:
+                break
         conn.close()
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
-    deadline[0] = time.perf_counter() + duration
-    start_gate.wait()
+    start_gate.wait()  # every client has warmed up; the barrier's action starts the clock
     for thread in threads:
         thread.join()
     return outcome

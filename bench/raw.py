@@ -40,10 +40,12 @@ LINES_SQL = {
     "created_at FROM bookings_payment WHERE booking_id = ANY(%s) ORDER BY paid_at, id",
 }
 # The raw GiST question availability needs: the holders of one exclusive space that
-# overlap a range, answered by the exclusion constraint's index.
+# overlap a range, answered by the exclusion constraint's index. The id is cast to
+# bigint: psycopg sends a small int as smallint, and btree_gist's `=` on bigint takes
+# only bigint, so without the cast the planner falls back to the space_id btree index.
 HOLDERS_SQL = """
 SELECT occupied_from, occupied_until, places FROM bookings_spacebooking
-WHERE space_id = %s AND holds_capacity AND exclusive_space
+WHERE space_id = %s::bigint AND holds_capacity AND exclusive_space
   AND tstzrange(occupied_from, occupied_until, '[)') && tstzrange(%s, %s, '[)')
 """
 
