@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate seed lint format check clean
+.PHONY: run test install install-dev migrate seed lint format check clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,18 @@ run: seed
 test: install-dev
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-insecure-key-for-tests-only} \
 		$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+# Benchmarks (bench/, README "Benchmarks"): PostgreSQL on 127.0.0.1:5432 and Redis needed.
+# Seeds BENCH_DATABASE with BENCH_LINES space lines when it holds another size, then
+# measures every scenario for BENCH_DURATION seconds against its baseline.
+BENCH_LINES ?= 1000000
+BENCH_DURATION ?= 8
+BENCH_DATABASE ?= vd_bench
+BENCH_PORT ?= 8310
+
+bench: install
+	BENCH_LINES=$(BENCH_LINES) BENCH_DURATION=$(BENCH_DURATION) BENCH_DATABASE=$(BENCH_DATABASE) \
+		BENCH_PORT=$(BENCH_PORT) $(BIN)/python -m bench.run
 
 lint: install-dev
 	$(BIN)/ruff check .

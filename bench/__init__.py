@@ -1,0 +1,1 @@
+"""Venuedesk's benchmark suite: a seed at scale and `make bench` (not collected by pytest)."""
