@@ -333,7 +333,10 @@ def free_windows(
     )
     if ignoring is not None:
         holders = holders.exclude(booking_id=ignoring.pk)
-    loads = [Load(h.occupied_from, h.occupied_until, h.places) for h in holders]
+    loads = [
+        Load(*held)
+        for held in holders.order_by().values_list("occupied_from", "occupied_until", "places")
+    ]
     edges = sorted(
         {start - setup, end + setdown} | {t for h in loads for t in (h.starts_at, h.ends_at)}
     )
@@ -399,9 +402,18 @@ def _subtract(intervals: list[Interval], holes: list[Interval]) -> list[Interval
 
 
 def _intersect(intervals: list[Interval], others: list[Interval]) -> list[Interval]:
-    return [
-        (max(a, c), min(b, d)) for a, b in intervals for c, d in others if max(a, c) < min(b, d)
-    ]
+    """Where two sorted lists of disjoint intervals overlap, in one pass over both."""
+    result, i, j = [], 0, 0
+    while i < len(intervals) and j < len(others):
+        left = max(intervals[i][0], others[j][0])
+        right = min(intervals[i][1], others[j][1])
+        if left < right:
+            result.append((left, right))
+        if intervals[i][1] < others[j][1]:
+            i += 1
+        else:
+            j += 1
+    return result
 
 
 def _round(moment: datetime, minutes: int, tz, *, up: bool = False) -> datetime:
