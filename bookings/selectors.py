@@ -248,17 +248,27 @@ def rows_of_models(querysets: dict[str, QuerySet], *, using: str) -> dict[str, l
 
 
 def booking_list(*, organizations: QuerySet[Organization]) -> QuerySet[Booking]:
-    """Bookings of `organizations`, latest first, with customer, venue and event, and their
-    lines and payments (BookingsWithLines: one query for all of them, what they book not
-    joined): what the API lists, a page of 50 in as many queries as a page of 1."""
-    summaries = booking_summary_list(organizations=organizations)
+    """Bookings of `organizations`, latest first, with customer and event, and their lines
+    and payments (BookingsWithLines: one query for all of them, what they book not
+    joined): what the API lists, a page of 50 in as many queries as a page of 1. The venue
+    and organisation are not joined (a list shows their ids)."""
+    summaries = (
+        Booking.objects.filter(organization__in=organizations)
+        .select_related("customer", "event")
+        .order_by("-starts_at", "-id")
+    )
     return BookingsWithLines(model=Booking, query=summaries.query, using=summaries.db)
 
 
 def booking_detail_list(*, organizations: QuerySet[Organization]) -> QuerySet[Booking]:
-    """Bookings of `organizations` as `booking_list`, plus their log with who acted."""
-    return booking_list(organizations=organizations).prefetch_related(
-        Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key"))
+    """Bookings of `organizations` as `booking_list`, with their venue and organisation
+    joined (as `booking_summary_list`), plus their log with who acted."""
+    return (
+        booking_list(organizations=organizations)
+        .select_related("organization", "venue")
+        .prefetch_related(
+            Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key"))
+        )
     )
 
 
