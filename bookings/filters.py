@@ -1,9 +1,13 @@
 """FilterSets shared by the API and the staff pages. Dates filter in each venue's own day."""
 
+from datetime import UTC, datetime, time, timedelta
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db import NotSupportedError
+from django.db.models import DateField, F, Func, Q, Value
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThanOrEqual
 from django_filters.constants import EMPTY_VALUES
 
 from bookings.models import (
@@ -40,12 +44,51 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class LocalDate(Func):
+    """The calendar date of a time (`when`) in the time zone a column names (`zone`), in
+    SQL: PostgreSQL's AT TIME ZONE, or on SQLite the function Django registers for its
+    own time-zone-aware dates."""
+
+    output_field = DateField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("LocalDate runs on PostgreSQL and SQLite only.")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="((%(expressions)s)::date)",
+            arg_joiner=" AT TIME ZONE ",
+            **extra_context,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        when, zone = self.get_source_expressions()
+        local = Func(
+            when,
+            zone,
+            Value(connection.timezone_name),
+            function="django_datetime_cast_date",
+            output_field=DateField(),
+        )
+        return local.as_sql(compiler, connection, **extra_context)
+
+
+# Farther from UTC than any time zone is, so that a day's start and end anywhere lie inside.
+ANY_ZONE = timedelta(days=1)
+
+
 class LocalDayFilter(django_filters.DateFilter):
     """A calendar day read in each row's own venue's time zone (so 23 or 25 hours on DST days).
 
     `lookup_expr` compares `field_name` with that day: "date" (within it), "gte" / "gt"
-    (its start), "lt" (its end). Rows of several venues each get their own venue's day;
-    finding the venues is one query.
+    (its start), "lt" (its end). Rows of several venues each get their own venue's day.
+    "date", "gte" and "lt" compare the row's local date in SQL (LocalDate, the venue
+    joined), beside a plain range on the column wide enough for any zone (which an index
+    on the column serves): no query of their own. "gt" needs the day's first instant in
+    each zone: finding the venues is one query.
     """
 
     SPANS = {
@@ -54,6 +97,7 @@ class LocalDayFilter(django_filters.DateFilter):
         "gt": lambda field, start, end: Q(**{f"{field}__gt": start}),
         "lt": lambda field, start, end: Q(**{f"{field}__lt": end}),
     }
+    LOCAL = {"date": Exact, "gte": GreaterThanOrEqual, "lt": LessThanOrEqual}
 
     def __init__(self, *args, venue_path: str = "venue", **kwargs):
         kwargs.setdefault("validators", [check_year])
@@ -66,6 +110,11 @@ class LocalDayFilter(django_filters.DateFilter):
         if value in EMPTY_VALUES:
             return qs
         span = self.SPANS[self.lookup_expr]
+        if self.lookup_expr in self.LOCAL:
+            day = datetime.combine(value, time.min, tzinfo=UTC)
+            wide = span(self.field_name, day - ANY_ZONE, day + timedelta(days=1) + ANY_ZONE)
+            local = LocalDate(F(self.field_name), F(f"{self.venue_path}__timezone"))
+            return qs.filter(wide).filter(self.LOCAL[self.lookup_expr](local, value))
         venue_ids = qs.order_by().values(f"{self.venue_path}_id")
         condition = Q()
         for venue in Venue.objects.filter(pk__in=venue_ids).only("pk", "timezone"):

@@ -27,6 +27,7 @@ from bookings.services.inputs import (
     ProductLineIn,
     SpaceLineIn,
 )
+from core.api.representation import FastRepresentation, related_rows
 from core.api.serializers import (
     ErrorSerializer,
     IdField,
@@ -168,11 +169,13 @@ class ContactSerializer(serializers.Serializer):
     phone = serializers.CharField(source="contact_phone")
 
 
-class BookingSerializer(serializers.ModelSerializer):
+class BookingSerializer(FastRepresentation, serializers.ModelSerializer):
     """A booking with its lines, payments, totals, VAT breakdown and Event.
 
     Every field a request sends is answered under the same name (`customer_id`,
-    `contact`, `spaces`, `events`, `inventory_products`, the lines' fields).
+    `contact`, `spaces`, `events`, `inventory_products`, the lines' fields). Answered by
+    its fields' plan (core.api.representation), lines and payments from what the selector
+    read with the booking (bookings.selectors.booking_list).
     """
 
     status_label = serializers.CharField(source="get_status_display")
@@ -235,9 +238,9 @@ class BookingSerializer(serializers.ModelSerializer):
     )
     def get_vat_breakdown(self, booking: Booking) -> list[dict]:
         lines = [
-            *booking.space_bookings.all(),
-            *booking.event_bookings.all(),
-            *booking.inventory_bookings.all(),
+            *related_rows(booking, "space_bookings"),
+            *related_rows(booking, "event_bookings"),
+            *related_rows(booking, "inventory_bookings"),
         ]
         return [
             {

@@ -64,7 +64,26 @@ def test_a_day_when_the_clocks_go_forward_has_23_hours(two_venues):
     assert references(since) == {next_day.reference}
 
 
-def test_events_filter_by_the_venues_day_with_one_query_for_the_venues(two_venues):
+def test_the_days_of_the_zones_farthest_from_utc_are_found(two_venues):
+    organization = two_venues[0].organization
+    kiritimati = f.VenueFactory(organization=organization, timezone="Pacific/Kiritimati")
+    pago_pago = f.VenueFactory(organization=organization, timezone="Pacific/Pago_Pago")
+    # UTC+14: 00:30 on the 10th is 10:30 UTC on the 9th; UTC-11: 23:30 on the 10th is
+    # 10:30 UTC on the 11th. Both start on the 10th, where they are.
+    first = booking_at(kiritimati, "2030-03-10 00:30")
+    last = booking_at(pago_pago, "2030-03-10 23:30")
+    booking_at(kiritimati, "2030-03-09 23:30")
+    booking_at(pago_pago, "2030-03-11 00:30")
+    on_tenth = BookingFilter({"start_date": "2030-03-10"}, queryset=Booking.objects.all())
+    since = BookingFilter({"from_start_date": "2030-03-10"}, queryset=Booking.objects.all())
+    until = BookingFilter({"until_start_date": "2030-03-10"}, queryset=Booking.objects.all())
+    assert references(on_tenth) == {first.reference, last.reference}
+    assert {first.reference, last.reference} <= references(since)
+    assert {first.reference, last.reference} <= references(until)
+    assert len(references(since) & references(until)) == 2
+
+
+def test_events_filter_by_the_venues_day_in_the_same_query(two_venues):
     madrid, new_york = two_venues
     for venue in (madrid, new_york):
         start = datetime(2030, 3, 9, 23, 30, tzinfo=venue.tzinfo)
@@ -74,7 +93,7 @@ def test_events_filter_by_the_venues_day_with_one_query_for_the_venues(two_venue
     with CaptureQueriesContext(connection) as queries:
         found = list(filterset.qs)
     assert len(found) == 2
-    assert len(queries) == 2  # the venues, then the events
+    assert len(queries) == 1  # the events, each with its venue's day in SQL
 
 
 def test_a_local_day_filter_refuses_a_comparison_it_cannot_make():
