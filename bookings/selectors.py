@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connections
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -139,7 +138,13 @@ def _attach_lines_and_payments(bookings: list[Booking], using: str) -> None:
     if not bookings:
         return
     by_booking = {booking.pk: booking for booking in bookings}
-    rows = _lines_and_payments_of(list(by_booking), using)
+    rows = rows_of_models(
+        {
+            relation: model.objects.filter(booking_id__in=list(by_booking))
+            for relation, (model, _) in LINES_AND_PAYMENTS.items()
+        },
+        using=using,
+    )
     for relation, (model, sort_key) in LINES_AND_PAYMENTS.items():
         grouped: dict[int, list] = {pk: [] for pk in by_booking}
         booking_field = model._meta.get_field("booking")
@@ -201,10 +206,11 @@ def _null_of(kind: tuple, field: Field) -> Value:
     return Value(None, output_field=field.__class__())
 
 
-def union_of_models(querysets: dict[str, QuerySet]) -> tuple[QuerySet, dict]:
-    """Several models' querysets as ONE query (a UNION ALL whose columns each model fills
-    in with its own, or a NULL), every concrete field read, and how to read its rows:
-    {number in the first column: (name, model, attnames, their columns' positions)}."""
+def rows_of_models(querysets: dict[str, QuerySet], *, using: str) -> dict[str, list]:
+    """The rows of several models' querysets as model instances, read in ONE query (a
+    UNION ALL whose columns each model fills in with its own, or a NULL): {name: rows}.
+    Every concrete field is read (no deferred field left to fetch later); the order of
+    rows is not kept."""
     columns: dict[tuple, Field] = {}  # (kind, nth of that kind) -> a field of that kind
     layouts = {}
     for name, queryset in querysets.items():
@@ -217,82 +223,28 @@ def union_of_models(querysets: dict[str, QuerySet]) -> tuple[QuerySet, dict]:
             columns.setdefault(slot, field)
             layout[slot] = field
         layouts[name] = layout
-    positions = {slot: number for number, slot in enumerate(columns, 1)}  # 0: which model
-    parts, readers = [], {}
-    for index, (name, queryset) in enumerate(querysets.items()):
+    names = list(querysets)
+    aliases = {slot: f"c{number}" for number, slot in enumerate(columns)}
+    parts = []
+    for index, name in enumerate(names):
         layout = layouts[name]
         selected = {"row_of": Value(index)}
-        for slot, position in positions.items():
+        for slot, alias in aliases.items():
             field = layout.get(slot)
-            null = _null_of(slot[0], columns[slot])
-            selected[f"c{position}"] = F(field.attname) if field else null
-        parts.append(queryset.order_by().values(**selected))
-        readers[index] = (
-            name,
-            queryset.model,
-            [field.attname for field in layout.values()],
-            [positions[slot] for slot in layout],
-        )
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return union, readers
-
-
-@dataclass(frozen=True)
-class _Statement:
-    """The lines-and-payments UNION of `count` bookings, compiled once: its SQL, its
-    parameters with the booking ids as -1 … -count, the expressions of its columns (whose
-    converters each use asks of its own connection) and how to read its rows."""
-
-    sql: str
-    params: tuple
-    query: object
-    select: list
-    readers: dict
-
-
-# (database alias, number of bookings) -> _Statement. Building and compiling the UNION
-# costs more than running it: a page size is compiled once per process.
-_STATEMENTS: dict[tuple[str, int], _Statement] = {}
-
-
-def _statement_for(using: str, count: int) -> _Statement:
-    statement = _STATEMENTS.get((using, count))
-    if statement is None:
-        stand_ins = list(range(-1, -count - 1, -1))
-        union, readers = union_of_models(
-            {
-                relation: model.objects.filter(booking_id__in=stand_ins)
-                for relation, (model, _) in LINES_AND_PAYMENTS.items()
-            }
-        )
-        compiler = union.query.get_compiler(using)
-        sql, params = compiler.as_sql()
-        select = [column[0] for column in compiler.select[: compiler.col_count]]
-        statement = _Statement(sql, tuple(params), union.query, select, readers)
-        _STATEMENTS[(using, count)] = statement
-    return statement
-
-
-def _lines_and_payments_of(booking_ids: list[int], using: str) -> dict[str, list]:
-    """The LINES_AND_PAYMENTS rows of these bookings, as model instances: {relation: rows}
-    (in no particular order), in one query."""
-    statement = _statement_for(using, len(booking_ids))
-    params = [
-        booking_ids[-value - 1] if type(value) is int and value < 0 else value
-        for value in statement.params
-    ]
-    compiler = statement.query.get_compiler(using)
-    converters = compiler.get_converters(statement.select)
-    with connections[using].cursor() as cursor:
-        cursor.execute(statement.sql, params)
-        rows = cursor.fetchall()
-    if converters:
-        rows = compiler.apply_converters(rows, converters)
-    result: dict[str, list] = {relation: [] for relation in LINES_AND_PAYMENTS}
-    for row in rows:
-        name, model, attnames, positions = statement.readers[row[0]]
-        values = [row[position] for position in positions]
-        result[name].append(model.from_db(using, attnames, values))
+            selected[alias] = F(field.attname) if field else _null_of(slot[0], columns[slot])
+        parts.append(querysets[name].order_by().values(**selected))
+    union = parts[0].union(*parts[1:], all=True).using(using) if len(parts) > 1 else parts[0]
+    result: dict[str, list] = {name: [] for name in names}
+    readers = {}
+    for index, name in enumerate(names):
+        model = querysets[name].model
+        layout = layouts[name]
+        order = [aliases[slot] for slot in layout]
+        attnames = [field.attname for field in layout.values()]
+        readers[index] = (model, attnames, order, result[name])
+    for row in union:
+        model, attnames, order, rows = readers[row["row_of"]]
+        rows.append(model.from_db(using, attnames, [row[alias] for alias in order]))
     return result
 
 
