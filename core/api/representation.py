@@ -3,9 +3,8 @@
 DRF asks every field of every row for its source (`Field.get_attribute`, which inspects
 callables' signatures), builds a queryset for every nested list (`.all()`) and runs each
 field's `to_representation`. `FastRepresentation` turns a serializer's readable fields
-once into a plan of (name, attribute, conversion) — compiled into one function of plain
-attribute reads when it can be (`compiled`), else kept as closures (`plan_of`) — and
-then answers a row with the conversions DRF would apply: ISO 8601 times in the current time
+once into a plan of (name, attribute, conversion) and then answers a row with plain
+attribute reads and the conversions DRF would apply: ISO 8601 times in the current time
 zone ("Z" for UTC), decimals quantized to their places as strings, nested serializers by
 their own plans, nested lists from what prefetch_related (or bookings.selectors) already
 holds in memory. A field the plan does not know answers through DRF itself, so the
@@ -14,7 +13,6 @@ output never differs (tests compare both ways on every serializer that uses it).
 
 import decimal
 import functools
-import keyword
 from collections.abc import Callable
 from types import MethodType
 from typing import Any
@@ -39,26 +37,22 @@ def related_rows(instance, name: str):
     return rows.all() if isinstance(rows, Manager) else rows
 
 
-def time_in(zone, value, field: serializers.DateTimeField):
-    """An aware time as DRF's DateTimeField answers it with DATETIME_FORMAT "iso-8601": in
-    `zone` (the current time zone), "Z" for UTC; anything else as DRF answers it."""
-    if isinstance(value, str):
-        return value
-    if value.utcoffset() is None:
-        return field.to_representation(value)
-    try:
-        value = value.astimezone(zone)
-    except OverflowError:
-        return field.to_representation(value)
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def _time_of(field: serializers.DateTimeField) -> Callable:
-    def convert(value):
-        return time_in(timezone.get_current_timezone(), value, field)
+    """An aware time as DRF's DateTimeField answers it with DATETIME_FORMAT "iso-8601": in
+    the current time zone, "Z" for UTC; anything else as DRF answers it."""
 
-    convert.field = field  # compiled answers read the zone once and call time_in
+    def convert(value):
+        if isinstance(value, str):
+            return value
+        if value.utcoffset() is None:
+            return field.to_representation(value)
+        try:
+            value = value.astimezone(timezone.get_current_timezone())
+        except OverflowError:
+            return field.to_representation(value)
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
     return convert
 
 
@@ -77,11 +71,12 @@ def _decimal_of(field: serializers.DecimalField) -> Callable | None:
     def convert(value):
         if not isinstance(value, decimal.Decimal):
             value = decimal.Decimal(str(value).strip())
-        # As DRF's DecimalField.quantize: the current context, max_digits as its precision.
-        context = decimal.getcontext().copy()
-        if precision is not None:
-            context.prec = precision
-        return f"{value.quantize(exponent, context=context):f}"
+        if value.as_tuple().exponent != exponent.as_tuple().exponent or precision is None:
+            context = decimal.getcontext().copy()
+            if precision is not None:
+                context.prec = precision
+            value = value.quantize(exponent, context=context)
+        return f"{value:f}"
 
     return convert
 
@@ -222,105 +217,6 @@ class _Planner:
         return plain
 
 
-class _NotCompiled(Exception):
-    """A field `_Compiler` leaves to the plan of closures (DRF's own answer for it)."""
-
-
-class _Compiler:
-    """Writes a serializer's plan as the source of one Python function per (nested)
-    serializer: straight-line attribute reads, the common conversions inlined, no call or
-    loop per field. Only plans that keep nothing of the serializer object are compiled
-    (no field answered by DRF itself, no method field of a nested serializer)."""
-
-    INLINE = {
-        str: "({v} if {v}.__class__ is str else str({v}))",
-        int: "({v} if {v}.__class__ is int else int({v}))",
-        _itself: "{v}",
-    }
-
-    def __init__(self):
-        self.namespace = {
-            "related_rows": related_rows,
-            "CALLED": CALLED,
-            "time_in": time_in,
-            "current_zone": timezone.get_current_timezone,
-        }
-        self.sources = []
-
-    def name(self, prefix: str, value) -> str:
-        name = f"{prefix}{len(self.namespace)}"
-        self.namespace[name] = value
-        return name
-
-    def function(self, serializer: serializers.Serializer, top: bool) -> str:
-        function = f"answer_{len(self.sources)}"
-        self.sources.append("")  # its place, so that nested ones get other names
-        lines, keys = [f"def {function}(instance, owner, zone=None):"], []
-        if top:
-            lines.append("    zone = current_zone()")
-        for number, field in enumerate(serializer._readable_fields):
-            value = f"a{number}"
-            lines += [f"    {line}" for line in self.field(field, value, top)]
-            keys.append(f"{field.field_name!r}: {value}")
-        lines.append("    return {" + ", ".join(keys) + "}")
-        self.sources[int(function.split("_")[1])] = "\n".join(lines)
-        return function
-
-    def read(self, source: str) -> list[str]:
-        if not source.isidentifier() or keyword.iskeyword(source):
-            raise _NotCompiled(source)
-        return [f"v = instance.{source}", "if v.__class__ in CALLED:", "    v = v()"]
-
-    def field(self, field: serializers.Field, value: str, top: bool) -> list[str]:
-        source = field.source
-        if type(field) is serializers.SerializerMethodField:
-            if not top:
-                raise _NotCompiled(field.field_name)
-            return [f"{value} = owner.{field.method_name}(instance)"]
-        if source != "*" and "." in source:
-            raise _NotCompiled(field.field_name)
-        if isinstance(field, serializers.ListSerializer):
-            if (
-                type(field).to_representation is not serializers.ListSerializer.to_representation
-                or not _planned(field.child)
-                or source == "*"
-            ):
-                raise _NotCompiled(field.field_name)
-            child = self.function(field.child, top=False)
-            rows = f"related_rows(instance, {source!r})"
-            return [f"{value} = [{child}(row, None, zone) for row in {rows}]"]
-        if isinstance(field, serializers.BaseSerializer):
-            if not _planned(field):
-                raise _NotCompiled(field.field_name)
-            child = self.function(field, top=False)
-            if source == "*":
-                return [f"{value} = {child}(instance, None, zone)"]
-            return [*self.read(source), f"{value} = None if v is None else {child}(v, None, zone)"]
-        conversion = _conversion(field)
-        if conversion is None or source == "*":
-            raise _NotCompiled(field.field_name)
-        inline = self.INLINE.get(conversion)
-        if inline:
-            converted = inline.format(v="v")
-        elif hasattr(conversion, "field"):
-            converted = f"time_in(zone, v, {self.name('field', conversion.field)})"
-        else:
-            converted = f"{self.name('convert', conversion)}(v)"
-        return [*self.read(source), f"{value} = None if v is None else {converted}"]
-
-
-def compiled(serializer: serializers.Serializer) -> Callable | None:
-    """The serializer's answer as one compiled function(instance, owner), or None when a
-    field needs the plan of closures."""
-    compiler = _Compiler()
-    try:
-        function = compiler.function(serializer, top=True)
-    except _NotCompiled:
-        return None
-    exec("\n\n".join(compiler.sources), compiler.namespace)  # noqa: S102 - our own source
-    return compiler.namespace[function]
-
-
 def plan_of(serializer: serializers.Serializer) -> tuple[Plan, bool]:
     """The serializer's readable fields as [(name, answer(instance, owner))], and whether
     the plan serves any object of its class (else only `serializer`)."""
@@ -341,27 +237,22 @@ def answer_with(plan: Plan, instance, owner=None) -> dict:
 
 class FastRepresentation(serializers.Serializer):
     """Answers with the plan of this serializer's fields, for model instances (a dict goes
-    through DRF). The plan is compiled or built once per class, when it keeps nothing of
-    the object it was built from (else once per object: a list's child builds it once for
-    all its rows); so a serializer using this must not change its fields per object or
-    request. `drf_representation()` is DRF's own answer, for comparison."""
+    through DRF). The plan is built once per class, when it keeps nothing of the object
+    it was built from (else once per object: a list's child builds it once for all its
+    rows); so a serializer using this must not change its fields per object or request.
+    `drf_representation()` is DRF's own answer, for comparison."""
 
     def to_representation(self, instance):
         if isinstance(instance, dict):
             return super().to_representation(instance)
-        answer = type(self).__dict__.get("_fast_class_answer") or self.__dict__.get("_fast_answer")
-        if answer is None:
-            answer = compiled(self)
-            if answer is not None:
-                type(self)._fast_class_answer = answer
+        plan = type(self).__dict__.get("_fast_class_plan") or self.__dict__.get("_fast_plan")
+        if plan is None:
+            plan, for_any = plan_of(self)
+            if for_any:
+                type(self)._fast_class_plan = plan
             else:
-                plan, for_any = plan_of(self)
-                answer = functools.partial(answer_with, plan)
-                if for_any:
-                    type(self)._fast_class_answer = answer
-                else:
-                    self._fast_answer = answer
-        return answer(instance, self)
+                self._fast_plan = plan
+        return answer_with(plan, instance, self)
 
     def drf_representation(self, instance):
         return super().to_representation(instance)
