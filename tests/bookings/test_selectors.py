@@ -110,7 +110,8 @@ def test_iterating_bookings_with_their_lines_and_payments_takes_two_queries_for_
     for number in range(3):
         booking_with_everything(organization, number)
 
-    with django_assert_num_queries(2):  # bookings; their lines and payments together
+    # The organisations' ids, the bookings, their lines and payments together.
+    with django_assert_num_queries(3):
         shown = [
             shown_in_a_list(b) for b in selectors.booking_list(organizations=only(organization))
         ]

@@ -74,10 +74,7 @@ def post(api, path, data) -> tuple[dict, list[str]]:
 # SQLite has no row locks (its transaction is the lock): the same query, without FOR UPDATE.
 LOCKED = " FOR UPDATE" if connection.features.has_select_for_update else ""
 
-AUTHENTICATE = [
-    "SELECT venues_organizationapikey",
-    "SELECT venues_organization",
-]
+AUTHENTICATE = ["SELECT venues_organizationapikey"]  # with its organisation
 CHECK = [  # what is free: blockouts, opening hours, the lines that hold the space then
     "SELECT venues_blockout",
     "SELECT venues_openinghours",
@@ -91,7 +88,6 @@ def test_creating_an_approved_booking_costs_these_queries(world, api):
     assert answer["status"] == "approved"
     assert done == [
         *AUTHENTICATE,
-        "SELECT venues_organization",
         "SELECT venues_space",  # with its venue and VAT rate
         "SELECT bookings_customer",  # by e-mail, whatever its case
         "SELECT bookings_booking",  # is the new reference free?
@@ -113,7 +109,6 @@ def test_creating_a_pending_booking_costs_these_queries(world, api):
     assert answer["status"] == "pending"
     assert done == [
         *AUTHENTICATE,
-        "SELECT venues_organization",
         "SELECT venues_space",
         "SELECT bookings_customer",
         "SELECT bookings_booking",
