@@ -152,25 +152,23 @@ def _attach_lines_and_payments(bookings: list[Booking], using: str) -> None:
             booking_field.set_cached_value(row, by_booking[row.booking_id])
             grouped[row.booking_id].append(row)
         for pk, booking in by_booking.items():
-            if not hasattr(booking, "_prefetched_objects_cache"):
-                booking._prefetched_objects_cache = {}
-            booking._prefetched_objects_cache[relation] = _held(
-                model, booking_field, booking, sorted(grouped[pk], key=sort_key)
-            )
+            _keep(booking, relation, model, sorted(grouped[pk], key=sort_key))
 
 
-def _held(model, booking_field, booking: Booking, rows: list) -> QuerySet:
-    """What prefetch_related stores for `booking`'s relation: its related manager's queryset
-    (`booking_field` = `booking`, lazily applied: a `.filter()` on it still reads only this
-    booking's rows), already run with `rows`. Built without the related manager, which
-    costs several times more and matters 200 times a page."""
+def _keep(booking: Booking, relation: str, model, rows: list) -> None:
+    """Keep `rows` as `booking`'s `relation` (a foreign key `booking` of `model`) the way
+    prefetch_related stores it: its related manager's queryset (`booking` = the booking,
+    lazily applied: a `.filter()` on it still reads only this booking's rows), already run
+    with `rows`. Built without the related manager, which costs several times more and
+    matters 200 times a page."""
+    booking_field = model._meta.get_field("booking")
     related = model._default_manager.get_queryset()
     related._add_hints(instance=booking)
     related._deferred_filter = (False, (), {booking_field.name: booking})
     related._known_related_objects = {booking_field: {booking.pk: booking}}
     related._result_cache = rows
     related._prefetch_done = True
-    return related
+    booking.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = related
 
 
 def _column_kind(field: Field) -> tuple:
@@ -269,14 +267,29 @@ def booking_detail_list(*, organizations: QuerySet[Organization]) -> QuerySet[Bo
     bookings = Booking.objects.filter(organization__in=organizations).select_related(
         "customer", "event", "organization", "venue"
     )
-    return _with_lines_and_payments(bookings).prefetch_related(
-        Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key"))
-    )
+    return _with_lines_and_payments(bookings).prefetch_related(_log_with_actors())
 
 
 def _with_lines_and_payments(bookings: QuerySet[Booking]) -> BookingsWithLines:
     bookings = bookings.order_by("-starts_at", "-id")
     return BookingsWithLines(model=Booking, query=bookings.query, using=bookings.db)
+
+
+def _payments_and_log() -> list[Prefetch]:
+    """A booking's payments (with type and recorder) and its log (with who acted)."""
+    return [
+        Prefetch(
+            "payments",
+            queryset=Payment.objects.select_related("payment_type", "recorded_by").order_by(
+                "paid_at", "pk"
+            ),
+        ),
+        _log_with_actors(),
+    ]
+
+
+def _log_with_actors() -> Prefetch:
+    return Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key"))
 
 
 def booking_get(*, organizations: QuerySet[Organization], booking_id: int) -> Booking:
@@ -289,13 +302,7 @@ def booking_get(*, organizations: QuerySet[Organization], booking_id: int) -> Bo
         .select_related("booking_form", "payment_type", "created_by")
         .prefetch_related(
             *lines_prefetched(),
-            Prefetch(
-                "payments",
-                queryset=Payment.objects.select_related("payment_type", "recorded_by").order_by(
-                    "paid_at", "pk"
-                ),
-            ),
-            Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key")),
+            *_payments_and_log(),
             Prefetch(
                 "booking_form__custom_fields",
                 queryset=CustomField.objects.order_by("section", "position", "id"),
@@ -1112,41 +1119,22 @@ def venue_feed_line_list(*, venue: Venue, now: datetime | None = None) -> list[S
 def created_booking_detail(created) -> Booking:
     """A booking this request has just created (services' CreatedBooking), ready for the
     detail answer without reading it again: its lines as saved, no payments yet, and the
-    log written with it — what booking_detail_list would have prefetched.
-
-    (Django keeps prefetched rows in `_prefetched_objects_cache`; this fills it the way
-    prefetch_related() does.)
-    """
+    log written with it, kept as booking_detail_list would have read them."""
     booking = created.booking
-    rows = {
-        "space_bookings": sorted(created.lines.spaces, key=lambda line: (line.starts_at, line.pk)),
-        "event_bookings": sorted(created.lines.events, key=lambda line: line.pk),
-        "inventory_bookings": sorted(
-            created.lines.products, key=lambda line: (line.starts_at, line.pk)
-        ),
+    written = {
+        "space_bookings": created.lines.spaces,
+        "event_bookings": created.lines.events,
+        "inventory_bookings": created.lines.products,
         "payments": [],
-        "log_entries": list(created.log),
     }
-    booking._prefetched_objects_cache = {}
-    for name, found in rows.items():
-        queryset = getattr(booking, name).all()
-        queryset._result_cache, queryset._prefetch_done = found, True
-        booking._prefetched_objects_cache[name] = queryset
+    for relation, (model, sort_key) in LINES_AND_PAYMENTS.items():
+        _keep(booking, relation, model, sorted(written[relation], key=sort_key))
+    _keep(booking, "log_entries", LogEntry, list(created.log))
     return booking
 
 
 def booking_detail_of(booking: Booking) -> Booking:
     """`booking`, as a service just left it (read through a scoped selector and locked),
     with what booking_detail_list prefetches read onto it: the answer to a change."""
-    prefetch_related_objects(
-        [booking],
-        *lines_prefetched(),
-        Prefetch(
-            "payments",
-            queryset=Payment.objects.select_related("payment_type", "recorded_by").order_by(
-                "paid_at", "pk"
-            ),
-        ),
-        Prefetch("log_entries", queryset=LogEntry.objects.select_related("user", "api_key")),
-    )
+    prefetch_related_objects([booking], *lines_prefetched(), *_payments_and_log())
     return booking
